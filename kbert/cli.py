@@ -1,0 +1,52 @@
+"""`python -m kbert <command>`: argparse subcommands.
+
+Each command lives in its own module under `kbert/commands/` with two
+functions, `add_arguments(parser)` and `run(args)`, and a module docstring
+whose first line is the command's help. Modules are imported only when their
+command runs, so `python -m kbert --help` stays fast.
+"""
+
+import argparse
+import importlib
+import os
+import sys
+
+# command name -> module under kbert.commands
+COMMANDS = {
+    "info": "info",
+    "smoke": "smoke",
+}
+
+HELP = {
+    "info": "print a preset's configuration and exact parameter count",
+    "smoke": "build a small model and run it end to end on one sentence",
+}
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(
+        prog="python -m kbert", description="BERT for Keras 3."
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    subparsers.required = True
+    for name in COMMANDS:
+        subparsers.add_parser(name, help=HELP[name], add_help=False)
+    return parser
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
+    # TensorFlow's C++ start-up chatter is noise on a command line.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    parser = build_parser()
+    if not argv or argv[0] not in COMMANDS:
+        parser.parse_args(argv)  # prints usage or an "invalid choice" error
+        return 2
+    name = argv[0]
+    module = importlib.import_module(f"kbert.commands.{COMMANDS[name]}")
+    command_parser = argparse.ArgumentParser(
+        prog=f"python -m kbert {name}", description=HELP[name]
+    )
+    module.add_arguments(command_parser)
+    args = command_parser.parse_args(argv[1:])
+    return module.run(args) or 0

@@ -1,0 +1,1 @@
+"""The modules behind `python -m kbert <command>`; see `kbert/cli.py`."""

@@ -1,0 +1,135 @@
+"""One post-LN transformer block, as in BERT."""
+
+import keras
+
+from kbert.layers.activations import get_activation
+from kbert.layers.bert_self_attention import BertSelfAttention
+
+
+@keras.saving.register_keras_serializable(package="kbert")
+class BertEncoderBlock(keras.layers.Layer):
+    """Self-attention and feed-forward, each followed by add + LayerNorm.
+
+    `x = LN(x + dropout(attention(x)))`, then
+    `x = LN(x + dropout(W2 gelu(W1 x)))`: the post-LN order of the original
+    BERT, not the pre-LN order of later models.
+
+    Args:
+        hidden_dim: model width.
+        num_heads: number of attention heads.
+        intermediate_dim: width of the feed-forward layer.
+        dropout: dropout rate after attention and after the feed-forward.
+        attention_dropout: dropout rate on the attention probabilities.
+        activation: feed-forward activation name ("gelu" is exact GELU).
+        layer_norm_epsilon: LayerNorm epsilon.
+        initializer_range: stddev of the truncated-normal initializer.
+    """
+
+    def __init__(
+        self,
+        hidden_dim,
+        num_heads,
+        intermediate_dim,
+        dropout=0.1,
+        attention_dropout=0.1,
+        activation="gelu",
+        layer_norm_epsilon=1e-12,
+        initializer_range=0.02,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.hidden_dim = hidden_dim
+        self.num_heads = num_heads
+        self.intermediate_dim = intermediate_dim
+        self.dropout = dropout
+        self.attention_dropout = attention_dropout
+        self.activation = activation
+        self.layer_norm_epsilon = layer_norm_epsilon
+        self.initializer_range = initializer_range
+
+        def initializer():
+            return keras.initializers.TruncatedNormal(stddev=initializer_range)
+
+        def layer_norm(name):
+            return keras.layers.LayerNormalization(
+                epsilon=layer_norm_epsilon, dtype=self.dtype_policy, name=name
+            )
+
+        def dropout_layer(name):
+            return keras.layers.Dropout(
+                dropout, dtype=self.dtype_policy, name=name
+            )
+
+        self.attention = BertSelfAttention(
+            hidden_dim,
+            num_heads,
+            attention_dropout=attention_dropout,
+            initializer_range=initializer_range,
+            dtype=self.dtype_policy,
+            name="attention",
+        )
+        self.attention_dropout_layer = dropout_layer("attention_output_dropout")
+        self.attention_layer_norm = layer_norm("attention_layer_norm")
+        self.intermediate_dense = keras.layers.Dense(
+            intermediate_dim,
+            activation=get_activation(activation),
+            kernel_initializer=initializer(),
+            dtype=self.dtype_policy,
+            name="intermediate",
+        )
+        self.output_dense = keras.layers.Dense(
+            hidden_dim,
+            kernel_initializer=initializer(),
+            dtype=self.dtype_policy,
+            name="output",
+        )
+        self.output_dropout_layer = dropout_layer("output_dropout")
+        self.output_layer_norm = layer_norm("output_layer_norm")
+
+    def build(self, x_shape, padding_mask_shape=None):
+        self.attention.build(x_shape)
+        self.attention_layer_norm.build(x_shape)
+        self.intermediate_dense.build(x_shape)
+        self.output_dense.build(tuple(x_shape[:-1]) + (self.intermediate_dim,))
+        self.output_layer_norm.build(x_shape)
+
+    def call(
+        self, x, padding_mask, training=None, return_attention_scores=False
+    ):
+        attended = self.attention(
+            x,
+            padding_mask,
+            training=training,
+            return_attention_scores=return_attention_scores,
+        )
+        if return_attention_scores:
+            attended, scores = attended
+        attended = self.attention_dropout_layer(attended, training=training)
+        x = self.attention_layer_norm(x + attended)
+
+        hidden = self.intermediate_dense(x)  # (B, T, intermediate_dim)
+        hidden = self.output_dense(hidden)  # (B, T, H)
+        hidden = self.output_dropout_layer(hidden, training=training)
+        x = self.output_layer_norm(x + hidden)
+        if return_attention_scores:
+            return x, scores
+        return x
+
+    def compute_output_shape(self, x_shape, padding_mask_shape=None):
+        return tuple(x_shape)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            {
+                "hidden_dim": self.hidden_dim,
+                "num_heads": self.num_heads,
+                "intermediate_dim": self.intermediate_dim,
+                "dropout": self.dropout,
+                "attention_dropout": self.attention_dropout,
+                "activation": self.activation,
+                "layer_norm_epsilon": self.layer_norm_epsilon,
+                "initializer_range": self.initializer_range,
+            }
+        )
+        return config

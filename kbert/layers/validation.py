@@ -1,0 +1,72 @@
+"""Argument checks shared by the layers and models.
+
+Each check raises a `ValueError` naming the argument and the value it got.
+"""
+
+
+def check_positive_int(name, value):
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ValueError(
+            f"Received an invalid value for `{name}`: expected a positive "
+            f"int. Received: {name}={value!r}"
+        )
+
+
+def check_rate(name, value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (
+        0.0 <= value < 1.0
+    ):
+        raise ValueError(
+            f"Received an invalid value for `{name}`: expected a float in "
+            f"[0, 1). Received: {name}={value!r}"
+        )
+
+
+def check_positive_float(name, value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        raise ValueError(
+            f"Received an invalid value for `{name}`: expected a positive "
+            f"number. Received: {name}={value!r}"
+        )
+
+
+def check_divisible(name, value, divisor_name, divisor):
+    if value % divisor:
+        raise ValueError(
+            f"Received an invalid value for `{name}`: it must be divisible by "
+            f"`{divisor_name}`. Received: {name}={value!r}, "
+            f"{divisor_name}={divisor!r}"
+        )
+
+
+def concrete_value(tensor):
+    """Returns `tensor` as a NumPy value when it is known now, else None.
+
+    Values inside a traced function (`tf.function`, `jax.jit`) or a symbolic
+    functional graph are unknown until run time, so checks that need them
+    are skipped there and made on eager calls.
+    """
+    import keras
+
+    if isinstance(tensor, keras.KerasTensor):
+        return None
+    try:
+        return keras.ops.convert_to_numpy(tensor)
+    except (TypeError, ValueError, NotImplementedError, RuntimeError):
+        return None
+
+
+def check_index_range(name, values, limit):
+    """Fails when an eager integer tensor holds a value outside [0, limit)."""
+    import keras
+
+    low = concrete_value(keras.ops.min(values))
+    if low is None:
+        return
+    high = concrete_value(keras.ops.max(values))
+    if low < 0 or high >= limit:
+        bad = int(high) if high >= limit else int(low)
+        raise ValueError(
+            f"Received an invalid value in `{name}`: every id must be in "
+            f"[0, {limit}). Received: {name} containing {bad}"
+        )

@@ -1,0 +1,153 @@
+"""BERT pretraining: the backbone with masked-LM and next-sentence heads."""
+
+import keras
+from keras import ops
+
+from kbert.layers.masked_lm_head import MaskedLMHead
+from kbert.layers.next_sentence_head import NextSentenceHead
+from kbert.models.bert_backbone import INPUT_NAMES
+
+# LayerNorm scales/offsets and all biases get no weight decay (BERT's AdamW).
+NO_DECAY_NAMES = ("bias", "gamma", "beta")
+
+
+@keras.saving.register_keras_serializable(package="kbert")
+class BertPretrainer(keras.Model):
+    """`BertBackbone` + masked-LM head (tied to the embeddings) + NSP head.
+
+    Inputs: the backbone's `token_ids`, `segment_ids`, `padding_mask` and
+    `mask_positions` (int32 `(B, P)`). Outputs: float32 logits
+    `{"mlm": (B, P, V), "nsp": (B, 2)}`, under the same keys as the labels
+    `{"mlm": mask_ids, "nsp": is_random_next}`. Train with
+    `fit(dataset)` where the dataset yields `(features, labels,
+    {"mlm": mask_weights})`.
+
+    Args:
+        backbone: a `BertBackbone`.
+
+    Example:
+    >>> backbone = BertBackbone.from_preset("bert_tiny", vocabulary_size=100)
+    >>> pretrainer = BertPretrainer(backbone)
+    >>> pretrainer.compile()
+    """
+
+    def __init__(self, backbone, **kwargs):
+        # === Layers ===
+        mlm_head = MaskedLMHead(
+            backbone.token_embedding,
+            activation=backbone.activation,
+            layer_norm_epsilon=backbone.layer_norm_epsilon,
+            initializer_range=backbone.initializer_range,
+            dtype=backbone.dtype_policy,
+            name="mlm_head",
+        )
+        nsp_head = NextSentenceHead(
+            initializer_range=backbone.initializer_range,
+            dtype=backbone.dtype_policy,
+            name="nsp_head",
+        )
+
+        # === Functional model ===
+        inputs = {
+            name: keras.Input(shape=(None,), dtype="int32", name=name)
+            for name in INPUT_NAMES + ("mask_positions",)
+        }
+        encoded = backbone({name: inputs[name] for name in INPUT_NAMES})
+        outputs = {
+            "mlm": mlm_head(
+                encoded["sequence_output"], inputs["mask_positions"]
+            ),
+            "nsp": nsp_head(encoded["pooled_output"]),
+        }
+        super().__init__(inputs=inputs, outputs=outputs, **kwargs)
+
+        self.backbone = backbone
+        self.mlm_head = mlm_head
+        self.nsp_head = nsp_head
+
+    def compile(
+        self,
+        optimizer="auto",
+        loss="auto",
+        weighted_metrics="auto",
+        **kwargs,
+    ):
+        """Compiles with BERT's losses and metrics unless given others.
+
+        The loss is the mean MLM cross-entropy over real predictions (padded
+        prediction slots carry sample weight 0) plus the mean NSP
+        cross-entropy. Metrics: `mlm_accuracy` and `nsp_accuracy`.
+
+        Args:
+            optimizer: "auto" is AdamW (learning rate 1e-4, weight decay
+                0.01, none on LayerNorm and biases); or any Keras optimizer.
+            loss: "auto" for the losses above.
+            weighted_metrics: "auto" for the accuracies above.
+            **kwargs: passed to `keras.Model.compile` (e.g. `jit_compile`).
+        """
+        if optimizer == "auto":
+            optimizer = keras.optimizers.AdamW(
+                learning_rate=1e-4, weight_decay=0.01, epsilon=1e-6
+            )
+            optimizer.exclude_from_weight_decay(var_names=NO_DECAY_NAMES)
+        if loss == "auto":
+            loss = {
+                "mlm": keras.losses.SparseCategoricalCrossentropy(
+                    from_logits=True, reduction="mean_with_sample_weight"
+                ),
+                "nsp": keras.losses.SparseCategoricalCrossentropy(
+                    from_logits=True
+                ),
+            }
+        if weighted_metrics == "auto":
+            weighted_metrics = {
+                "mlm": [
+                    keras.metrics.SparseCategoricalAccuracy(name="accuracy")
+                ],
+                "nsp": [
+                    keras.metrics.SparseCategoricalAccuracy(name="accuracy")
+                ],
+            }
+        super().compile(
+            optimizer=optimizer,
+            loss=loss,
+            weighted_metrics=weighted_metrics,
+            **kwargs,
+        )
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None,
+                     **kwargs):
+        return super().compute_loss(
+            x, y, y_pred, self._complete(sample_weight, y), **kwargs
+        )
+
+    def compute_metrics(self, x, y, y_pred, sample_weight=None):
+        return super().compute_metrics(
+            x, y, y_pred, self._complete(sample_weight, y)
+        )
+
+    @staticmethod
+    def _complete(sample_weight, y):
+        """Gives every NSP example weight 1 when only MLM weights are given.
+
+        The data contract carries `{"mlm": mask_weights}` alone, while Keras
+        needs one entry per output.
+        """
+        if not isinstance(sample_weight, dict) or "nsp" in sample_weight:
+            return sample_weight
+        return {**sample_weight, "nsp": ops.ones_like(y["nsp"], "float32")}
+
+    def get_config(self):
+        return {
+            "name": self.name,
+            "trainable": self.trainable,
+            "backbone": keras.saving.serialize_keras_object(self.backbone),
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config["backbone"] = keras.saving.deserialize_keras_object(
+            config["backbone"]
+        )
+        return cls(**config)
