@@ -13,11 +13,16 @@ import sys
 
 # command name -> module under kbert.commands
 COMMANDS = {
+    "convert": "convert",
+    "embed": "embed",
     "info": "info",
     "smoke": "smoke",
 }
 
 HELP = {
+    "convert": "convert Hugging Face / Google BERT checkpoints to .keras "
+    "and back",
+    "embed": "print mean-pooled, L2-normalised sentence embeddings of lines",
     "info": "print a preset's configuration and exact parameter count",
     "smoke": "build a small model and run it end to end on one sentence",
 }
