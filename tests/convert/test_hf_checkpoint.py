@@ -2,6 +2,8 @@
 
 import json
 import os
+import subprocess
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -16,6 +18,7 @@ from kbert.convert import (
 )
 from kbert.models import BertBackbone, BertPretrainer
 from tests.convert.conftest import (
+    REFENV_PYTHON,
     backbone_inputs,
     max_abs_difference,
 )
@@ -267,3 +270,52 @@ def test_canonical_names_follow_google(minilm):
         384, 1536
     )
     assert len(shapes) == 5 + 6 * 16 + 2
+
+
+def test_transformers_loads_export(minilm, reference, tmp_path):
+    """transformers 4.57 loads `--to hf` output as BertForPreTraining and
+    computes the same logits (needs the reference environment)."""
+    if not REFENV_PYTHON.exists():
+        pytest.skip(f"no reference environment at {REFENV_PYTHON}")
+    pretrainer = BertPretrainer(minilm)
+    rng = np.random.default_rng(0)
+    mlm = pretrainer.mlm_head
+    # Not mlm_head.weights: that includes the (tied) token embeddings.
+    head_weights = (
+        mlm.transform_dense.weights + mlm.layer_norm.weights
+        + [mlm.output_bias] + pretrainer.nsp_head.weights
+    )
+    for variable in head_weights:
+        variable.assign(rng.normal(0, 0.02, variable.shape).astype("float32"))
+    save_hf_checkpoint(pretrainer, tmp_path / "hf")
+    np.savez(tmp_path / "features.npz", **backbone_inputs(reference))
+    subprocess.run(
+        [str(REFENV_PYTHON), str(Path(__file__).parent /
+                                 "hf_transformers_check.py"),
+         str(tmp_path / "hf"), str(tmp_path / "features.npz"),
+         str(tmp_path / "outputs.npz")],
+        check=True, env={**os.environ, "HF_HUB_OFFLINE": "1"},
+    )
+    torch_outputs = np.load(tmp_path / "outputs.npz")
+
+    length = reference["token_ids"].shape[1]
+    features = backbone_inputs(reference)
+    features["mask_positions"] = np.tile(
+        np.arange(length, dtype="int32"), (len(reference["token_ids"]), 1)
+    )
+    outputs = pretrainer(features)
+    differences = {
+        "sequence_output": max_abs_difference(
+            torch_outputs["sequence_output"], reference["sequence_output"]
+        ),
+        "nsp": max_abs_difference(outputs["nsp"], torch_outputs["nsp"]),
+        "mlm": max_abs_difference(outputs["mlm"], torch_outputs["mlm"]),
+    }
+    print(f"kbert -> hf -> transformers max abs diff: {differences}")
+    assert differences["sequence_output"] < 1e-5
+    assert differences["nsp"] < 1e-4
+    assert differences["mlm"] < 1e-3
+    # [CLS] hello world ! [SEP]: the casing travelled in tokenizer_config.
+    assert torch_outputs["tokenizer_ids"].tolist() == [
+        101, 7592, 2088, 999, 102
+    ]
