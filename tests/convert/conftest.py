@@ -41,5 +41,11 @@ def backbone_inputs(reference):
     return {name: reference[name] for name in INPUT_NAMES}
 
 
+def to_numpy(value):
+    import keras
+
+    return np.asarray(keras.ops.convert_to_numpy(value))
+
+
 def max_abs_difference(actual, expected):
-    return float(np.max(np.abs(np.asarray(actual) - np.asarray(expected))))
+    return float(np.max(np.abs(to_numpy(actual) - to_numpy(expected))))
