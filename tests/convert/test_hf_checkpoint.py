@@ -183,6 +183,48 @@ def test_reads_pytorch_bin_legacy_names_and_tied_decoder(tmp_path):
         np.testing.assert_array_equal(after.numpy(), before.numpy())
 
 
+def test_reads_sharded_safetensors(tmp_path):
+    pretrainer = tiny_pretrainer()
+    save_hf_checkpoint(pretrainer, tmp_path)
+    tensors = load_file(str(tmp_path / "model.safetensors"))
+    os.remove(tmp_path / "model.safetensors")
+    names = sorted(tensors)
+    shards = {"model-00001-of-00002.safetensors": names[::2],
+              "model-00002-of-00002.safetensors": names[1::2]}
+    weight_map = {}
+    for shard, shard_names in shards.items():
+        save_file({name: tensors[name] for name in shard_names},
+                  str(tmp_path / shard), metadata={"format": "pt"})
+        weight_map.update({name: shard for name in shard_names})
+    (tmp_path / "model.safetensors.index.json").write_text(
+        json.dumps({"metadata": {}, "weight_map": weight_map})
+    )
+    back = load_hf_checkpoint(tmp_path)
+    for before, after in zip(pretrainer.weights, back.weights, strict=True):
+        np.testing.assert_array_equal(after.numpy(), before.numpy())
+
+
+def test_masked_lm_checkpoint_gives_pretrainer_with_warning(tmp_path):
+    pretrainer = tiny_pretrainer()
+    save_hf_checkpoint(pretrainer, tmp_path)
+    path = str(tmp_path / "model.safetensors")
+    tensors = load_file(path)
+    del tensors["cls.seq_relationship.weight"]
+    del tensors["cls.seq_relationship.bias"]
+    save_file(tensors, path, metadata={"format": "pt"})
+    with pytest.warns(UserWarning, match="no next-sentence head"):
+        back = load_hf_checkpoint(tmp_path)
+    assert isinstance(back, BertPretrainer)
+    np.testing.assert_array_equal(
+        back.mlm_head.output_bias.numpy(),
+        pretrainer.mlm_head.output_bias.numpy(),
+    )
+    np.testing.assert_array_equal(
+        back.mlm_head.transform_dense.kernel.numpy(),
+        pretrainer.mlm_head.transform_dense.kernel.numpy(),
+    )
+
+
 @pytest.fixture
 def tiny_checkpoint(tmp_path):
     save_hf_checkpoint(tiny_pretrainer().backbone, tmp_path)
