@@ -37,6 +37,14 @@ def minilm(minilm_dir):
     return load_hf_checkpoint(minilm_dir)
 
 
+@pytest.fixture(scope="session")
+def minilm_keras_path(minilm, tmp_path_factory):
+    """The converted MiniLM saved as a `.keras` file (saved once)."""
+    path = tmp_path_factory.mktemp("minilm") / "minilm.keras"
+    minilm.save(str(path))
+    return path
+
+
 def backbone_inputs(reference):
     return {name: reference[name] for name in INPUT_NAMES}
 

@@ -27,7 +27,8 @@ TOLERANCE = 1e-4
 
 
 @pytest.mark.multibackend
-def test_minilm_matches_hugging_face_bert_model(minilm, reference, tmp_path):
+def test_minilm_matches_hugging_face_bert_model(minilm, reference,
+                                                minilm_keras_path):
     outputs = minilm(backbone_inputs(reference))
     sequence = max_abs_difference(
         outputs["sequence_output"], reference["sequence_output"]
@@ -41,9 +42,7 @@ def test_minilm_matches_hugging_face_bert_model(minilm, reference, tmp_path):
     assert pooled < TOLERANCE
 
     # The saved file loads in safe mode and gives the same outputs.
-    path = str(tmp_path / "minilm.keras")
-    minilm.save(path)
-    loaded = keras.saving.load_model(path)
+    loaded = keras.saving.load_model(str(minilm_keras_path))
     reloaded = loaded(backbone_inputs(reference))
     np.testing.assert_array_equal(
         keras.ops.convert_to_numpy(reloaded["sequence_output"]),
@@ -51,11 +50,9 @@ def test_minilm_matches_hugging_face_bert_model(minilm, reference, tmp_path):
     )
 
 
-def test_keras_file_carries_vocabulary_and_casing(minilm, minilm_dir,
-                                                   tmp_path):
-    path = str(tmp_path / "minilm.keras")
-    minilm.save(path)
-    loaded = load_model(path)
+def test_keras_file_carries_vocabulary_and_casing(minilm_dir,
+                                                   minilm_keras_path):
+    loaded = load_model(str(minilm_keras_path))
     expected = (minilm_dir / "vocab.txt").read_text("utf-8").split("\n")[:-1]
     assert isinstance(loaded, BertBackbone)
     assert loaded.vocabulary == expected

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from kbert.cli import main
-from kbert.convert import load_model
+from kbert.convert import load_model, save_hf_checkpoint
 from kbert.convert.sentence_embedder import (
     SentenceEmbedder,
     mean_pool_and_normalize,
@@ -101,20 +101,29 @@ def test_model_without_vocabulary_needs_a_tokenizer():
         SentenceEmbedder(backbone)
 
 
-def test_convert_command_writes_loadable_keras(minilm_dir, tmp_path, capsys):
-    output = tmp_path / "minilm.keras"
-    status = main(["convert", "--from", "hf", "--input", str(minilm_dir),
-                   "--output", str(output)])
+def test_convert_command_writes_loadable_keras(tmp_path, capsys):
+    from tests.convert.test_hf_checkpoint import tiny_pretrainer
+
+    backbone = tiny_pretrainer().backbone
+    save_hf_checkpoint(backbone, tmp_path / "source")
+    output = tmp_path / "tiny.keras"
+    status = main(["convert", "--from", "hf", "--input",
+                   str(tmp_path / "source"), "--output", str(output)])
     assert status == 0
-    assert "BertBackbone, 6 layers, hidden 384" in capsys.readouterr().out
+    assert "BertBackbone, 2 layers, hidden 8, 40-token cased" in (
+        capsys.readouterr().out
+    )
     model = load_model(str(output))
-    assert model.vocabulary[1996] == "the"  # BERT uncased id of "the"
+    assert model.vocabulary == backbone.vocabulary
     status = main(["convert", "--to", "hf", "--input", str(output),
                    "--output", str(tmp_path / "hf")])
     assert status == 0
+    assert (tmp_path / "hf" / "vocab.txt").read_text() == (
+        tmp_path / "source" / "vocab.txt"
+    ).read_text()
     assert json.loads((tmp_path / "hf" / "config.json").read_text())[
         "hidden_size"
-    ] == 384
+    ] == 8
 
 
 def test_convert_command_reports_errors(tmp_path, capsys):
@@ -126,14 +135,13 @@ def test_convert_command_reports_errors(tmp_path, capsys):
 
 
 def test_embed_command_prints_sentence_transformers_embeddings(
-    minilm, reference, tmp_path, capsys
+    minilm_keras_path, reference, tmp_path, capsys
 ):
     import kbert.text
 
     if not hasattr(kbert.text, "BertTokenizer"):
         pytest.skip("kbert.text.BertTokenizer has not landed yet")
-    model_path = tmp_path / "minilm.keras"
-    minilm.save(str(model_path))
+    model_path = minilm_keras_path
     sentences = reference["metadata"]["sentences"]
     input_path = tmp_path / "sentences.txt"
     input_path.write_text("\n".join(sentences) + "\n", encoding="utf-8")
