@@ -358,3 +358,13 @@ def test_transformers_loads_export(minilm, reference, tmp_path):
     assert torch_outputs["tokenizer_ids"].tolist() == [
         101, 7592, 2088, 999, 102
     ]
+
+
+def test_pretrainer_keras_file_carries_vocabulary(tmp_path):
+    pretrainer = tiny_pretrainer()
+    path = str(tmp_path / "pretrainer.keras")
+    pretrainer.save(path)
+    loaded = load_model(path)
+    assert isinstance(loaded, BertPretrainer)
+    assert loaded.backbone.vocabulary == pretrainer.backbone.vocabulary
+    assert loaded.backbone.lowercase is False
