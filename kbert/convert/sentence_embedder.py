@@ -42,8 +42,9 @@ class SentenceEmbedder:
 
     Args:
         model: a kbert `BertBackbone` (or a model built on one).
-        tokenizer: an object with `encode(text)["ids"]` (WordPiece ids
-            without special tokens) and `cls_id`, `sep_id`, `pad_id`, as
+        tokenizer: an object with `cls_id`, `sep_id`, `pad_id` and either
+            `tokenize(texts)["token_ids"]` (ragged) or `encode(text)["ids"]`
+            (WordPiece ids without special tokens), as
             `kbert.text.BertTokenizer` has. By default one is built from
             the vocabulary and casing the model carries.
         sequence_length: the longest input in tokens, specials included;
@@ -92,11 +93,30 @@ class SentenceEmbedder:
             self.backbone.vocabulary, lowercase=self.backbone.lowercase
         )
 
-    def token_ids(self, text):
-        """`[CLS] + WordPiece ids + [SEP]` of one text, truncated."""
-        ids = list(self.tokenizer.encode(text)["ids"])
-        ids = ids[: self.sequence_length - 2]
-        return [self.tokenizer.cls_id] + ids + [self.tokenizer.sep_id]
+    def token_ids(self, texts):
+        """`[CLS] + WordPiece ids + [SEP]` of each text, truncated.
+
+        Args:
+            texts: a list of str.
+
+        Returns:
+            A list of lists of int.
+        """
+        if not texts:
+            return []
+        if hasattr(self.tokenizer, "tokenize"):
+            # One batched call instead of a call per text.
+            pieces = self.tokenizer.tokenize(list(texts))["token_ids"]
+            pieces = pieces.to_list()
+        else:
+            pieces = [self.tokenizer.encode(text)["ids"] for text in texts]
+        keep = self.sequence_length - 2
+        return [
+            [self.tokenizer.cls_id]
+            + [int(i) for i in ids[:keep]]
+            + [self.tokenizer.sep_id]
+            for ids in pieces
+        ]
 
     def embed(self, texts):
         """Embeds a list of strings.
@@ -107,7 +127,7 @@ class SentenceEmbedder:
         Returns:
             float32 `(len(texts), hidden_dim)`, rows of unit length.
         """
-        return self.embed_ids([self.token_ids(text) for text in texts])
+        return self.embed_ids(self.token_ids(texts))
 
     def embed_ids(self, sequences):
         """Embeds already tokenized sequences (lists of ids, specials

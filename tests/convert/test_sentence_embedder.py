@@ -68,7 +68,7 @@ def test_embeddings_reproduce_sentence_transformers(minilm, minilm_dir,
         minilm, tokenizer=ReferenceWordPiece(minilm_dir / "vocab.txt"),
         batch_size=3,
     )
-    ids = [embedder.token_ids(text) for text in metadata["sentences"]]
+    ids = embedder.token_ids(metadata["sentences"])
     assert ids == metadata["sentence_token_ids"]
     embeddings = embedder.embed(metadata["sentences"])
     found = cosines(embeddings, reference["sentence_embeddings"])
@@ -86,8 +86,8 @@ def test_long_texts_are_truncated_to_sequence_length(minilm, minilm_dir):
         sequence_length=5,
     )
     # the=1996 cat=4937 sat=2938 on=2006 ...
-    assert embedder.token_ids("the cat sat on the mat") == [
-        101, 1996, 4937, 2938, 102
+    assert embedder.token_ids(["the cat sat on the mat", "a"]) == [
+        [101, 1996, 4937, 2938, 102], [101, 1037, 102]
     ]
     assert embedder.embed([]).shape == (0, 384)
 
