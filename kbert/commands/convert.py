@@ -4,12 +4,13 @@ Examples:
     python -m kbert convert --from hf --input DIR --output model.keras
     python -m kbert convert --from google --input DIR --output model.keras
     python -m kbert convert --to hf --input model.keras --output DIR
+    python -m kbert convert --to google --input model.keras --output DIR
 """
 
 import sys
 
 READERS = ("hf", "google", "keras")
-WRITERS = ("keras", "hf")
+WRITERS = ("keras", "hf", "google")
 
 
 def add_arguments(parser):
@@ -22,8 +23,8 @@ def add_arguments(parser):
     )
     parser.add_argument(
         "--to", dest="target", choices=WRITERS, default="keras",
-        help="output format: a kbert .keras file (default) or a Hugging "
-        "Face directory",
+        help="output format: a kbert .keras file (default), a Hugging "
+        "Face directory or a Google TF1 directory",
     )
     parser.add_argument("--input", required=True, help="input path")
     parser.add_argument("--output", required=True, help="output path")
@@ -65,6 +66,8 @@ def _convert(args):
 
     if args.target == "hf":
         convert.save_hf_checkpoint(model, args.output)
+    elif args.target == "google":
+        convert.save_google_checkpoint(model, args.output)
     else:
         model.save(args.output)
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy.special import erf
 
-from kbert.convert import load_google_checkpoint
+from kbert.convert import load_google_checkpoint, save_google_checkpoint
 from kbert.models import BertPretrainer
 from tests.convert.conftest import backbone_inputs, max_abs_difference
 from tests.convert.google_checkpoint_writer import write_google_checkpoint
@@ -197,3 +197,43 @@ def test_google_errors_name_the_problem(tiny_google_checkpoint):
         os.remove(directory / name)
         with pytest.raises(FileNotFoundError, match=name.replace(".", r"\.")):
             load_google_checkpoint(directory)
+
+
+def test_export_writes_googles_tensors(google_minilm, google_checkpoint,
+                                       tmp_path):
+    """kbert -> google gives back the written checkpoint, name for name."""
+    import tensorflow as tf
+
+    _, tensors = google_checkpoint
+    save_google_checkpoint(google_minilm, tmp_path)
+    reader = tf.train.load_checkpoint(str(tmp_path / "bert_model.ckpt"))
+    assert sorted(reader.get_variable_to_shape_map()) == sorted(tensors)
+    for name, value in tensors.items():
+        np.testing.assert_array_equal(
+            reader.get_tensor(name), value, err_msg=name
+        )
+    config = json.loads((tmp_path / "bert_config.json").read_text())
+    assert config["hidden_act"] == "gelu"
+    assert config["num_hidden_layers"] == 6
+    assert "model_type" not in config
+
+
+def test_kbert_to_google_to_kbert_is_exact(tmp_path):
+    from tests.convert.test_hf_checkpoint import (
+        pretraining_features,
+        tiny_pretrainer,
+    )
+
+    pretrainer = tiny_pretrainer()
+    save_google_checkpoint(pretrainer, tmp_path)
+    back = load_google_checkpoint(tmp_path)
+    assert isinstance(back, BertPretrainer)
+    assert back.backbone.vocabulary == pretrainer.backbone.vocabulary
+    assert back.backbone.lowercase is False
+    for before, after in zip(pretrainer.weights, back.weights, strict=True):
+        np.testing.assert_array_equal(after.numpy(), before.numpy())
+    features = pretraining_features()
+    np.testing.assert_array_equal(
+        keras.ops.convert_to_numpy(back(features)["nsp"]),
+        keras.ops.convert_to_numpy(pretrainer(features)["nsp"]),
+    )
