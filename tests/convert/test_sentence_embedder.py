@@ -65,8 +65,7 @@ def test_embeddings_reproduce_sentence_transformers(minilm, minilm_dir,
                                                     reference):
     metadata = reference["metadata"]
     embedder = SentenceEmbedder(
-        minilm, tokenizer=ReferenceWordPiece(minilm_dir / "vocab.txt"),
-        batch_size=3,
+        minilm, tokenizer=ReferenceWordPiece(minilm_dir / "vocab.txt")
     )
     ids = embedder.token_ids(metadata["sentences"])
     assert ids == metadata["sentence_token_ids"]
@@ -78,6 +77,17 @@ def test_embeddings_reproduce_sentence_transformers(minilm, minilm_dir,
     assert found.min() >= MIN_COSINE
     np.testing.assert_allclose(np.linalg.norm(embeddings, axis=-1), 1.0,
                                rtol=1e-6)
+
+
+def test_batches_give_the_same_embeddings(minilm, minilm_dir, reference):
+    sentences = reference["metadata"]["sentences"]
+    tokenizer = ReferenceWordPiece(minilm_dir / "vocab.txt")
+    whole = SentenceEmbedder(minilm, tokenizer=tokenizer).embed(sentences)
+    batched = SentenceEmbedder(
+        minilm, tokenizer=tokenizer, batch_size=3
+    ).embed(sentences)
+    # Padding to a different length changes nothing but round-off.
+    np.testing.assert_allclose(batched, whole, atol=1e-6)
 
 
 def test_long_texts_are_truncated_to_sequence_length(minilm, minilm_dir):
