@@ -63,6 +63,8 @@ def test_google_minilm_matches_hugging_face(google_minilm, reference):
 
 def test_head_weights_round_trip_exactly(google_minilm, google_checkpoint):
     _, tensors = google_checkpoint
+    # Google's config does not say; the vocabulary has no upper case.
+    assert google_minilm.backbone.lowercase is True
     mlm = google_minilm.mlm_head
     nsp = google_minilm.nsp_head
     pairs = [

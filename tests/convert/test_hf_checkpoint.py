@@ -368,3 +368,11 @@ def test_pretrainer_keras_file_carries_vocabulary(tmp_path):
     assert isinstance(loaded, BertPretrainer)
     assert loaded.backbone.vocabulary == pretrainer.backbone.vocabulary
     assert loaded.backbone.lowercase is False
+
+
+def test_load_model_names_bad_paths(tmp_path):
+    with pytest.raises(FileNotFoundError, match="missing.keras"):
+        load_model(str(tmp_path / "missing.keras"))
+    (tmp_path / "config.json").write_text("{}")
+    with pytest.raises(ValueError, match=r"config\.json"):
+        load_model(str(tmp_path / "config.json"))
