@@ -17,6 +17,7 @@ COMMANDS = {
     "embed": "embed",
     "info": "info",
     "smoke": "smoke",
+    "pretrain": "pretrain",
 }
 
 HELP = {
@@ -25,6 +26,7 @@ HELP = {
     "embed": "print mean-pooled, L2-normalised sentence embeddings of lines",
     "info": "print a preset's configuration and exact parameter count",
     "smoke": "build a small model and run it end to end on one sentence",
+    "pretrain": "pretrain a BERT with MLM + NSP (resumes after a crash)",
 }
 
 
