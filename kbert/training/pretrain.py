@@ -142,11 +142,12 @@ def _vocabulary(settings):
 
 def _tokenized_corpus(settings, vocabulary, output):
     from kbert.data.tokenized_corpus import tokenize_corpus_file
-    from kbert.text import BertTokenizer
 
-    tokenizer = BertTokenizer(vocabulary, lowercase=settings["lowercase"])
     return tokenize_corpus_file(
-        settings["corpus"], tokenizer, os.path.join(output, "cache")
+        settings["corpus"],
+        vocabulary,
+        lowercase=settings["lowercase"],
+        cache_dir=os.path.join(output, "cache"),
     )
 
 
