@@ -216,13 +216,15 @@ def _evaluate(model, settings, corpus, vocabulary, distribution):
     from kbert.data.pretraining_dataset import make_pretraining_dataset
 
     _, _, length, predictions = phases(settings)[0]
-    batch = make_pretraining_dataset(
+    dataset = make_pretraining_dataset(
         corpus,
         vocabulary,
         batch_size=settings["batch_size"],
         max_seq_length=length,
         max_predictions_per_seq=predictions,
         seed=settings["seed"] * 1000 + 999,
-    ).take(1)
-    results = model.evaluate(batch, verbose=0, return_dict=True)
+    )
+    # `steps=1`: on a dataset of unknown length Keras would also average in
+    # an empty step.
+    results = model.evaluate(dataset, steps=1, verbose=0, return_dict=True)
     return {f"eval_{name}": float(value) for name, value in results.items()}
