@@ -41,12 +41,13 @@ def pretrain(settings, verbose="auto"):
         phase-1 batch of `seed`, inference mode), also written to
         `OUTPUT/metrics.json`.
     """
+    # First: multi-worker collectives must be set up before any TF op runs.
+    distribution = resolve_distribution(settings["strategy"])
     output = settings["output"]
     os.makedirs(output, exist_ok=True)
     keras.utils.set_random_seed(settings["seed"])
     if settings["mixed_precision"] != "none":
         keras.config.set_dtype_policy(f"mixed_{settings['mixed_precision']}")
-    distribution = resolve_distribution(settings["strategy"])
 
     vocabulary = _vocabulary(settings)
     corpus = _tokenized_corpus(settings, vocabulary, output)
@@ -142,11 +143,12 @@ def _vocabulary(settings):
 
 def _tokenized_corpus(settings, vocabulary, output):
     from kbert.data.tokenized_corpus import tokenize_corpus_file
-    from kbert.text import BertTokenizer
 
-    tokenizer = BertTokenizer(vocabulary, lowercase=settings["lowercase"])
     return tokenize_corpus_file(
-        settings["corpus"], tokenizer, os.path.join(output, "cache")
+        settings["corpus"],
+        vocabulary,
+        lowercase=settings["lowercase"],
+        cache_dir=os.path.join(output, "cache"),
     )
 
 
@@ -215,13 +217,15 @@ def _evaluate(model, settings, corpus, vocabulary, distribution):
     from kbert.data.pretraining_dataset import make_pretraining_dataset
 
     _, _, length, predictions = phases(settings)[0]
-    batch = make_pretraining_dataset(
+    dataset = make_pretraining_dataset(
         corpus,
         vocabulary,
         batch_size=settings["batch_size"],
         max_seq_length=length,
         max_predictions_per_seq=predictions,
         seed=settings["seed"] * 1000 + 999,
-    ).take(1)
-    results = model.evaluate(batch, verbose=0, return_dict=True)
+    )
+    # `steps=1`: on a dataset of unknown length Keras would also average in
+    # an empty step.
+    results = model.evaluate(dataset, steps=1, verbose=0, return_dict=True)
     return {f"eval_{name}": float(value) for name, value in results.items()}
