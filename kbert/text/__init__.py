@@ -5,10 +5,12 @@ is built); `CoreBertTokenizer` uses core TensorFlow ops only, for text-in
 SavedModels that stock TF Serving loads. Both give Google's ids.
 """
 
+from kbert.text.bert_tokenizer import BertTokenizer
 from kbert.text.core_bert_tokenizer import CoreBertTokenizer
 from kbert.text.vocabulary import SPECIAL_TOKENS, load_vocabulary
 
 __all__ = [
+    "BertTokenizer",
     "CoreBertTokenizer",
     "SPECIAL_TOKENS",
     "load_vocabulary",
