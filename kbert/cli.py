@@ -15,11 +15,15 @@ import sys
 COMMANDS = {
     "info": "info",
     "smoke": "smoke",
+    "tokenize": "tokenize",
+    "vocab": "vocab",
 }
 
 HELP = {
     "info": "print a preset's configuration and exact parameter count",
     "smoke": "build a small model and run it end to end on one sentence",
+    "tokenize": "tokenize stdin lines to JSON: ids, tokens, offsets, word ids",
+    "vocab": "learn a WordPiece vocab.txt of a given size from text files",
 }
 
 

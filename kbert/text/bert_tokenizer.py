@@ -67,18 +67,8 @@ class BertTokenizer(WordPieceTokenizerBase):
         )
         self._core = CoreBertTokenizer(self._vocabulary, lowercase=lowercase)
 
-    def tokenize(self, texts):
-        """Tokenizes a batch of strings.
-
-        Args:
-            texts: tf.string tensor `[N]` or a list of str.
-
-        Returns:
-            dict of ragged `[N, (tokens)]` tensors: `token_ids` (int32),
-            `start_offsets`, `end_offsets` (int64 UTF-8 byte offsets into
-            each input) and `word_ids` (int32).
-        """
-        texts = tf.convert_to_tensor(texts, dtype=tf.string)
+    def _tokenize(self, texts):
+        # texts: tf.string [N]; see `WordPieceTokenizerBase.tokenize`.
         fast = tf.strings.regex_full_match(texts, f"[{_FAST_SAFE_CLASS}]*")
         long_runs = tf.strings.regex_full_match(
             texts, rf"(?s).*[^\t\n\r ]{{{_MAX_SAFE_RUN},}}.*"

@@ -58,18 +58,8 @@ class CoreBertTokenizer(WordPieceTokenizerBase):
         ]
         self._max_piece_chars = max(1, max(lengths))
 
-    def tokenize(self, texts):
-        """Tokenizes a batch of strings.
-
-        Args:
-            texts: tf.string tensor `[N]` or a list of str.
-
-        Returns:
-            dict of ragged `[N, (tokens)]` tensors: `token_ids` (int32),
-            `start_offsets`, `end_offsets` (int64 UTF-8 byte offsets into
-            each input) and `word_ids` (int32).
-        """
-        texts = tf.convert_to_tensor(texts, dtype=tf.string)
+    def _tokenize(self, texts):
+        # texts: tf.string [N]; see `WordPieceTokenizerBase.tokenize`.
         num_texts = tf.shape(texts, out_type=tf.int64)[0]
         chars, starts = tf.strings.unicode_decode_with_offsets(
             texts, "UTF-8", errors="replace", replacement_char=0xFFFD

@@ -49,6 +49,7 @@ class WordPieceTokenizerBase(tf.Module):
         self._vocabulary = tokens
         self._token_to_id = {token: index for index, token in enumerate(tokens)}
         self._lowercase = lowercase
+        self._compiled = None
         self.pad_id = special_token_id(self._token_to_id, "[PAD]")
         self.unk_id = special_token_id(self._token_to_id, "[UNK]")
         self.cls_id = special_token_id(self._token_to_id, "[CLS]")
@@ -86,9 +87,6 @@ class WordPieceTokenizerBase(tf.Module):
     def id_to_token(self, token_id):
         return self._vocabulary[token_id]
 
-    def tokenize(self, texts):
-        raise NotImplementedError
-
     def _word_ids(self, token_ids):
         """0-based word index per token of ragged `token_ids` [N, (t)]."""
         starts_word = tf.logical_not(
@@ -96,6 +94,36 @@ class WordPieceTokenizerBase(tf.Module):
         )
         starts_word = token_ids.with_flat_values(tf.cast(starts_word, tf.int32))
         return tf.cumsum(starts_word, axis=1) - 1
+
+    def tokenize(self, texts):
+        """Tokenizes a batch of strings.
+
+        Args:
+            texts: tf.string tensor `[N]` or a list of str.
+
+        Returns:
+            dict of ragged `[N, (tokens)]` tensors: `token_ids` (int32),
+            `start_offsets`, `end_offsets` (int64 UTF-8 byte offsets into
+            each input) and `word_ids` (int32).
+        """
+        texts = tf.convert_to_tensor(texts, dtype=tf.string)
+        if texts.shape.rank != 1:
+            raise ValueError(
+                "`tokenize` takes a 1-D batch of strings [N]; received "
+                f"shape {texts.shape}."
+            )
+        if not tf.executing_eagerly():
+            return self._tokenize(texts)
+        if self._compiled is None:
+            # Eager calls run one traced graph instead of op by op.
+            self._compiled = tf.function(
+                self._tokenize,
+                input_signature=[tf.TensorSpec([None], tf.string)],
+            )
+        return self._compiled(texts)
+
+    def _tokenize(self, texts):
+        raise NotImplementedError
 
     def encode(self, text):
         """Tokenizes one Python string.
@@ -116,33 +144,51 @@ class WordPieceTokenizerBase(tf.Module):
         {'ids': [7592, 999], 'tokens': ['hello', '!'],
          'offsets': [[0, 5], [5, 6]], 'word_ids': [0, 1]}
         """
-        if not isinstance(text, str):
-            raise TypeError(
-                f"`encode` takes one str; received {type(text).__name__}: "
-                f"{text!r:.80}"
+        return self.encode_batch([text])[0]
+
+    def encode_batch(self, texts):
+        """`encode` for a list of Python strings, tokenized as one batch."""
+        data = []
+        for text in texts:
+            if not isinstance(text, str):
+                raise TypeError(
+                    "`encode` takes str; received "
+                    f"{type(text).__name__}: {text!r:.80}"
+                )
+            try:
+                data.append(text.encode("utf-8"))
+            except UnicodeEncodeError:
+                # Lone surrogates: one character each, like U+FFFD.
+                data.append(
+                    "".join(
+                        "\ufffd" if 0xD800 <= ord(c) < 0xE000 else c
+                        for c in text
+                    ).encode("utf-8")
+                )
+        result = self.tokenize(tf.constant(data, dtype=tf.string))
+        all_ids = result["token_ids"].to_list()
+        all_starts = result["start_offsets"].to_list()
+        all_ends = result["end_offsets"].to_list()
+        all_word_ids = result["word_ids"].to_list()
+        encoded = []
+        for index, raw in enumerate(data):
+            # byte offset -> character index, at every character boundary.
+            is_char_start = (np.frombuffer(raw, np.uint8) & 0xC0) != 0x80
+            byte_to_char = np.append(
+                np.cumsum(is_char_start) - 1, np.count_nonzero(is_char_start)
+            ).tolist()
+            ids = all_ids[index]
+            encoded.append(
+                {
+                    "ids": ids,
+                    "tokens": [self._vocabulary[i] for i in ids],
+                    "offsets": [
+                        [byte_to_char[start], byte_to_char[end]]
+                        for start, end in zip(
+                            all_starts[index], all_ends[index]
+                        )
+                    ],
+                    "word_ids": all_word_ids[index],
+                }
             )
-        data = text.encode("utf-8", errors="surrogatepass")
-        if len(data) != len(text.encode("utf-8", errors="replace")):
-            # Lone surrogates: one character each, like U+FFFD.
-            data = "".join(
-                "\ufffd" if 0xD800 <= ord(c) < 0xE000 else c for c in text
-            ).encode("utf-8")
-        result = self.tokenize(tf.constant([data]))
-        ids = result["token_ids"][0].numpy().tolist()
-        starts = result["start_offsets"][0].numpy()
-        ends = result["end_offsets"][0].numpy()
-        # byte offset -> character index, for every character boundary.
-        char_bytes = np.frombuffer(data, dtype=np.uint8)
-        is_char_start = (char_bytes & 0xC0) != 0x80
-        byte_to_char = np.concatenate(
-            [np.cumsum(is_char_start) - 1, [len(text)]]
-        )
-        return {
-            "ids": ids,
-            "tokens": [self._vocabulary[i] for i in ids],
-            "offsets": [
-                [int(byte_to_char[s]), int(byte_to_char[e])]
-                for s, e in zip(starts, ends)
-            ],
-            "word_ids": result["word_ids"][0].numpy().tolist(),
-        }
+        return encoded
