@@ -119,6 +119,7 @@ class WordPieceTokenizerBase(tf.Module):
             self._compiled = tf.function(
                 self._tokenize,
                 input_signature=[tf.TensorSpec([None], tf.string)],
+                autograph=False,  # explicit tf.while_loop; faster tracing
             )
         return self._compiled(texts)
 
