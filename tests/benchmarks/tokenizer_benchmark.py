@@ -17,10 +17,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 REPO = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(REPO), str(REPO / "tests" / "text")]
 
+import corpora  # noqa: E402
 import tensorflow as tf  # noqa: E402
 from tokenizers import BertWordPieceTokenizer  # noqa: E402
 
-import corpora  # noqa: E402
 from kbert.text import BertTokenizer, CoreBertTokenizer  # noqa: E402
 
 DATA = REPO.parent / "shared" / "data"

@@ -4,7 +4,10 @@ import pytest
 
 from tests.text import google_reference
 
-VOCABS = {True: "bert-base-uncased-vocab.txt", False: "bert-base-cased-vocab.txt"}
+VOCABS = {
+    True: "bert-base-uncased-vocab.txt",
+    False: "bert-base-cased-vocab.txt",
+}
 
 
 @pytest.fixture(scope="session")

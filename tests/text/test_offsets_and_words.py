@@ -3,9 +3,9 @@
 import pytest
 
 from tests.text import google_reference
+from tests.text.conftest import tokenizer_for
 from tests.text.test_corpora import corpus_lines
 from tests.text.test_hard_cases import HARD_CASES
-from tests.text.conftest import tokenizer_for
 
 PREFIX = "##"
 
