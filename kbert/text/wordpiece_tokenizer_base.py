@@ -99,7 +99,8 @@ class WordPieceTokenizerBase(tf.Module):
         """Tokenizes a batch of strings.
 
         Args:
-            texts: tf.string tensor `[N]` or a list of str.
+            texts: tf.string tensor `[N]` or a list of str (or one
+                string, for which the results are dense 1-D tensors).
 
         Returns:
             dict of ragged `[N, (tokens)]` tensors: `token_ids` (int32),
@@ -107,10 +108,17 @@ class WordPieceTokenizerBase(tf.Module):
             each input) and `word_ids` (int32).
         """
         texts = tf.convert_to_tensor(texts, dtype=tf.string)
-        if texts.shape.rank != 1:
+        rank = texts.shape.rank
+        if rank == 0:
+            # One string (e.g. `Dataset.map` before batching): dense 1-D.
+            result = self.tokenize(texts[None])
+            return {key: value[0] for key, value in result.items()}
+        if rank is None:
+            texts = tf.reshape(texts, [-1])
+        elif rank != 1:
             raise ValueError(
-                "`tokenize` takes a 1-D batch of strings [N]; received "
-                f"shape {texts.shape}."
+                "`tokenize` takes a batch of strings [N] or one string; "
+                f"received shape {texts.shape}."
             )
         if not tf.executing_eagerly():
             return self._tokenize(texts)

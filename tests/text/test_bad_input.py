@@ -45,7 +45,7 @@ def test_encode_rejects_non_strings(vocab_paths):
         tokenizer.encode(b"bytes")
 
 
-def test_tokenize_rejects_a_scalar(vocab_paths):
+def test_tokenize_rejects_a_matrix(vocab_paths):
     tokenizer = tokenizer_for("core", True, vocab_paths)
-    with pytest.raises(ValueError, match=r"1-D batch"):
-        tokenizer.tokenize("one string")
+    with pytest.raises(ValueError, match=r"shape \(1, 1\)"):
+        tokenizer.tokenize([["a"]])

@@ -44,3 +44,16 @@ def test_output_types(vocab_paths, kind):
     for value in result.values():
         assert isinstance(value, tf.RaggedTensor)
         assert value.shape[0] == len(TEXTS)
+
+
+@pytest.mark.parametrize("kind", ["fast", "core"])
+def test_unbatched_dataset_map(vocab_paths, kind):
+    # One string at a time gives dense 1-D tensors.
+    tokenizer = tokenizer_for(kind, True, vocab_paths)
+    dataset = tf.data.Dataset.from_tensor_slices(TEXTS).map(
+        tokenizer.tokenize
+    )
+    results = list(dataset)
+    expected = hf_ids(vocab_paths, True, TEXTS)
+    assert [r["token_ids"].numpy().tolist() for r in results] == expected
+    assert results[0]["start_offsets"].numpy().tolist() == [0, 5, 7, 12]
