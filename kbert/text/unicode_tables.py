@@ -55,6 +55,8 @@ BLOCK_BITS = 8
 
 
 def is_cjk(codepoint):
+    if codepoint < 0x3400 or codepoint > 0x2FA1F:  # the common cases, fast
+        return False
     return any(low <= codepoint <= high for low, high in CJK_RANGES)
 
 
@@ -176,5 +178,13 @@ def build_tables(lowercase):
             table[cp, 1 + slot] = (out - cp) * 4 + char_class
     block_size = 1 << BLOCK_BITS
     by_block = table.reshape(-1, block_size, width)
-    blocks, block_index = np.unique(by_block, axis=0, return_inverse=True)
-    return block_index.reshape(-1).astype(np.int32), blocks.astype(np.int32)
+    unique = {}
+    block_index = np.array(
+        [unique.setdefault(block.tobytes(), len(unique)) for block in by_block],
+        dtype=np.int32,
+    )
+    blocks = np.stack(
+        [np.frombuffer(key, np.int32).reshape(block_size, width)
+         for key in unique]
+    )
+    return block_index, blocks
