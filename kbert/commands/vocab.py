@@ -1,6 +1,7 @@
 """Learn a WordPiece vocabulary (vocab.txt) from text files."""
 
 import gzip
+import sys
 
 from kbert.text.vocab_trainer import count_words, train_vocabulary
 
@@ -37,6 +38,12 @@ def run(args):
         for word, count in file_counts.items():
             counts[word] = counts.get(word, 0) + count
     tokens = train_vocabulary(counts, args.size)
+    if len(tokens) < 0.98 * args.size:
+        print(
+            f"warning: the corpus only supports {len(tokens)} entries, "
+            f"fewer than --size {args.size}; give it more text.",
+            file=sys.stderr,
+        )
     with open(args.output, "w", encoding="utf-8", newline="\n") as file:
         file.writelines(token + "\n" for token in tokens)
     print(f"wrote {len(tokens)} tokens to {args.output}")
