@@ -45,9 +45,8 @@ def run(args):
             for line in _pairs(tokenizer, batch):
                 out.write(json.dumps(line, ensure_ascii=False) + "\n")
             continue
-        for line in batch:
-            out.write(json.dumps(tokenizer.encode(line), ensure_ascii=False))
-            out.write("\n")
+        for encoding in tokenizer.encode_batch(batch):
+            out.write(json.dumps(encoding, ensure_ascii=False) + "\n")
 
 
 def _pairs(tokenizer, batch):
