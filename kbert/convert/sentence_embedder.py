@@ -42,11 +42,10 @@ class SentenceEmbedder:
 
     Args:
         model: a kbert `BertBackbone` (or a model built on one).
-        tokenizer: an object with `cls_id`, `sep_id`, `pad_id` and either
-            `tokenize(texts)["token_ids"]` (ragged) or `encode(text)["ids"]`
-            (WordPiece ids without special tokens), as
-            `kbert.text.BertTokenizer` has. By default one is built from
-            the vocabulary and casing the model carries.
+        tokenizer: a `kbert.text.BertTokenizer` (or an object with its
+            `tokenize(texts)["token_ids"]`, `cls_id`, `sep_id`, `pad_id`).
+            By default one is built from the vocabulary and casing the
+            model carries.
         sequence_length: the longest input in tokens, specials included;
             the model's `max_sequence_length` by default.
         batch_size: texts per forward pass.
@@ -104,12 +103,7 @@ class SentenceEmbedder:
         """
         if not texts:
             return []
-        if hasattr(self.tokenizer, "tokenize"):
-            # One batched call instead of a call per text.
-            pieces = self.tokenizer.tokenize(list(texts))["token_ids"]
-            pieces = pieces.to_list()
-        else:
-            pieces = [self.tokenizer.encode(text)["ids"] for text in texts]
+        pieces = self.tokenizer.tokenize(list(texts))["token_ids"].to_list()
         keep = self.sequence_length - 2
         return [
             [self.tokenizer.cls_id]

@@ -17,23 +17,12 @@ from kbert.models import BertBackbone
 MIN_COSINE = 0.9999
 
 
-class ReferenceWordPiece:
-    """`tokenizers`' BertWordPieceTokenizer behind kbert's tokenizer API
-    (the reference fixture was tokenized with it)."""
+@pytest.fixture(scope="module")
+def tokenizer(minilm):
+    """kbert.text's tokenizer for MiniLM (built once: it takes seconds)."""
+    from kbert.text import BertTokenizer
 
-    def __init__(self, vocabulary_path):
-        from tokenizers import BertWordPieceTokenizer
-
-        self._tokenizer = BertWordPieceTokenizer(
-            str(vocabulary_path), lowercase=True
-        )
-        self.cls_id = self._tokenizer.token_to_id("[CLS]")
-        self.sep_id = self._tokenizer.token_to_id("[SEP]")
-        self.pad_id = self._tokenizer.token_to_id("[PAD]")
-
-    def encode(self, text):
-        encoding = self._tokenizer.encode(text, add_special_tokens=False)
-        return {"ids": encoding.ids}
+    return BertTokenizer(minilm.vocabulary, lowercase=minilm.lowercase)
 
 
 def cosines(actual, expected):
@@ -61,12 +50,13 @@ def test_mean_pool_and_normalize_by_hand():
 
 
 @pytest.mark.multibackend
-def test_embeddings_reproduce_sentence_transformers(minilm, minilm_dir,
+def test_embeddings_reproduce_sentence_transformers(minilm, tokenizer,
                                                     reference):
     metadata = reference["metadata"]
-    embedder = SentenceEmbedder(
-        minilm, tokenizer=ReferenceWordPiece(minilm_dir / "vocab.txt")
-    )
+    # The fixture's ids come from the reference tokenizer (tokenizers'
+    # BertWordPieceTokenizer); the embed command's default tokenizer is
+    # built the same way from the vocabulary and casing the model carries.
+    embedder = SentenceEmbedder(minilm, tokenizer=tokenizer)
     ids = embedder.token_ids(metadata["sentences"])
     assert ids == metadata["sentence_token_ids"]
     embeddings = embedder.embed(metadata["sentences"])
@@ -79,9 +69,8 @@ def test_embeddings_reproduce_sentence_transformers(minilm, minilm_dir,
                                rtol=1e-6)
 
 
-def test_batches_give_the_same_embeddings(minilm, minilm_dir, reference):
+def test_batches_give_the_same_embeddings(minilm, tokenizer, reference):
     sentences = reference["metadata"]["sentences"]
-    tokenizer = ReferenceWordPiece(minilm_dir / "vocab.txt")
     whole = SentenceEmbedder(minilm, tokenizer=tokenizer).embed(sentences)
     batched = SentenceEmbedder(
         minilm, tokenizer=tokenizer, batch_size=3
@@ -90,10 +79,9 @@ def test_batches_give_the_same_embeddings(minilm, minilm_dir, reference):
     np.testing.assert_allclose(batched, whole, atol=1e-6)
 
 
-def test_long_texts_are_truncated_to_sequence_length(minilm, minilm_dir):
+def test_long_texts_are_truncated_to_sequence_length(minilm, tokenizer):
     embedder = SentenceEmbedder(
-        minilm, tokenizer=ReferenceWordPiece(minilm_dir / "vocab.txt"),
-        sequence_length=5,
+        minilm, tokenizer=tokenizer, sequence_length=5
     )
     # the=1996 cat=4937 sat=2938 on=2006 ...
     assert embedder.token_ids(["the cat sat on the mat", "a"]) == [
@@ -147,10 +135,6 @@ def test_convert_command_reports_errors(tmp_path, capsys):
 def test_embed_command_prints_sentence_transformers_embeddings(
     minilm_keras_path, reference, tmp_path, capsys
 ):
-    import kbert.text
-
-    if not hasattr(kbert.text, "BertTokenizer"):
-        pytest.skip("kbert.text.BertTokenizer has not landed yet")
     model_path = minilm_keras_path
     sentences = reference["metadata"]["sentences"]
     input_path = tmp_path / "sentences.txt"
