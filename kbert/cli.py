@@ -15,11 +15,17 @@ import sys
 COMMANDS = {
     "info": "info",
     "smoke": "smoke",
+    "corpus": "corpus",
+    "pretraining-data": "pretraining_data",
 }
 
 HELP = {
     "info": "print a preset's configuration and exact parameter count",
     "smoke": "build a small model and run it end to end on one sentence",
+    "corpus": "raw text (gutenberg, wikitext, text) -> a corpus file in "
+    "Google's format",
+    "pretraining-data": "print or write masked NSP pretraining examples "
+    "from a corpus",
 }
 
 
