@@ -227,3 +227,36 @@ def pack_instances(instances, tokens, word_starts, max_seq_length, ids):
         "padding_mask": tf.cast(padding_mask, tf.int32),
         "word_starts": tf.logical_or(starts, tf.logical_not(is_text)),
     }
+
+
+def make_pretraining_dataset_from_files(
+    corpus_path, vocabulary_path, batch_size, lowercase=True, cache_dir=None,
+    **kwargs,
+):
+    """`make_pretraining_dataset` from a corpus file and a `vocab.txt`.
+
+    Args:
+        corpus_path: a corpus in Google's format (`python -m kbert corpus`
+            writes one).
+        vocabulary_path: a WordPiece `vocab.txt`.
+        batch_size: global batch size.
+        lowercase: True for uncased vocabularies.
+        cache_dir: keeps the tokenized corpus between runs (see
+            `tokenize_corpus_file`).
+        **kwargs: any other `make_pretraining_dataset` argument.
+
+    Returns:
+        The `tf.data.Dataset`.
+
+    Example:
+    >>> dataset = make_pretraining_dataset_from_files(  # doctest: +SKIP
+    ...     "corpus.txt", "vocab.txt", batch_size=32, seed=1)
+    """
+    from kbert.data.tokenized_corpus import tokenize_corpus_file
+    from kbert.text import BertTokenizer
+
+    tokenizer = BertTokenizer(str(vocabulary_path), lowercase=lowercase)
+    corpus = tokenize_corpus_file(corpus_path, tokenizer, cache_dir)
+    return make_pretraining_dataset(
+        corpus, tokenizer.vocabulary, batch_size, **kwargs
+    )

@@ -1,7 +1,12 @@
 """A corpus tokenized once and kept as flat arrays, the input of pair
 building."""
 
+import hashlib
+from pathlib import Path
+
 import numpy as np
+
+from kbert.data.corpus_file import read_corpus
 
 
 class TokenizedCorpus:
@@ -203,3 +208,46 @@ def _word_starts(word_ids, length):
     if word_ids is None:
         return [True] * length
     return [i == 0 or word_ids[i] != word_ids[i - 1] for i in range(length)]
+
+
+def tokenize_corpus_file(corpus_path, tokenizer, cache_dir=None):
+    """Reads a corpus in Google's format and tokenizes it, with a cache.
+
+    Args:
+        corpus_path: the corpus file.
+        tokenizer: a `kbert.text.BertTokenizer`.
+        cache_dir: where to keep `.npz` caches; the name carries a hash of
+            the corpus file's path, size and time, the vocabulary and the
+            casing, so a changed input never reads a stale cache. None
+            disables caching.
+
+    Returns:
+        A `TokenizedCorpus`.
+
+    Example:
+    >>> corpus = tokenize_corpus_file(  # doctest: +SKIP
+    ...     "corpus.txt", BertTokenizer("vocab.txt"), cache_dir=".cache")
+    """
+    corpus_path = Path(corpus_path)
+    cache = None
+    if cache_dir is not None:
+        stat = corpus_path.stat()
+        key = hashlib.sha256(
+            "\n".join(
+                [
+                    str(corpus_path.resolve()),
+                    str(stat.st_size),
+                    str(stat.st_mtime_ns),
+                    str(tokenizer.lowercase),
+                    *tokenizer.vocabulary,
+                ]
+            ).encode("utf-8")
+        ).hexdigest()[:16]
+        cache = Path(cache_dir) / f"{corpus_path.stem}-{key}.npz"
+        if cache.is_file():
+            return TokenizedCorpus.load(cache)
+    corpus = TokenizedCorpus.from_documents(read_corpus(corpus_path), tokenizer)
+    if cache is not None:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        corpus.save(cache)
+    return corpus
