@@ -33,17 +33,26 @@ def _preset(num_layers, hidden_dim, num_heads, description):
 
 PRESETS = {
     "bert_tiny": _preset(2, 128, 2, "BERT-Tiny: L2 H128 A2, ~4.4M parameters."),
-    "bert_mini": _preset(4, 256, 4, "BERT-Mini: L4 H256 A4, ~11.2M parameters."),
-    "bert_small": _preset(4, 512, 8, "BERT-Small: L4 H512 A8, ~28.8M parameters."),
+    "bert_mini": _preset(
+        4, 256, 4, "BERT-Mini: L4 H256 A4, ~11.2M parameters."
+    ),
+    "bert_small": _preset(
+        4, 512, 8, "BERT-Small: L4 H512 A8, ~28.8M parameters."
+    ),
     "bert_medium": _preset(
         8, 512, 8, "BERT-Medium: L8 H512 A8, ~41.4M parameters."
     ),
-    "bert_base": _preset(12, 768, 12, "BERT-Base: L12 H768 A12, ~110M parameters."),
+    "bert_base": _preset(
+        12, 768, 12, "BERT-Base: L12 H768 A12, ~110M parameters."
+    ),
     "bert_large": _preset(
         24, 1024, 16, "BERT-Large: L24 H1024 A16, ~335M parameters."
     ),
     "minilm_l6": _preset(
-        6, 384, 12, "MiniLM-L6-H384 (all-MiniLM-L6-v2 layout), ~22.7M parameters."
+        6,
+        384,
+        12,
+        "MiniLM-L6-H384 (all-MiniLM-L6-v2 layout), ~22.7M parameters.",
     ),
 }
 

@@ -26,8 +26,10 @@ def run(args):
     }
     outputs = pretrainer.predict(features, verbose=0)
     top = np.argsort(outputs["mlm"][0, 0])[::-1][:5]
-    print(f"backend: {keras.backend.backend()}; model: {args.preset} "
-          f"({backbone.count_params():,} parameters, random weights)")
+    print(
+        f"backend: {keras.backend.backend()}; model: {args.preset} "
+        f"({backbone.count_params():,} parameters, random weights)"
+    )
     print(f"token_ids: {token_ids[0].tolist()}")
     print(f"top-5 ids at the [MASK]: {top.tolist()}")
     print(f"NSP logits: {np.round(outputs['nsp'][0], 4).tolist()}")

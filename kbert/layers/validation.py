@@ -13,8 +13,10 @@ def check_positive_int(name, value):
 
 
 def check_rate(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (
-        0.0 <= value < 1.0
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not (0.0 <= value < 1.0)
     ):
         raise ValueError(
             f"Received an invalid value for `{name}`: expected a float in "
@@ -23,7 +25,11 @@ def check_rate(name, value):
 
 
 def check_positive_float(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or value <= 0
+    ):
         raise ValueError(
             f"Received an invalid value for `{name}`: expected a positive "
             f"number. Received: {name}={value!r}"

@@ -161,6 +161,15 @@ class BertBackbone(keras.Model):
         self.lowercase = lowercase
         self.vocabulary = None
 
+    def call(self, inputs, training=None, mask=None):
+        # Keras matches dict inputs to a functional model by position, so an
+        # extra key (e.g. `mask_positions` of a pretraining batch) would
+        # shift every input. Select ours by name.
+        # (Keras itself names a missing key before `call` runs.)
+        if isinstance(inputs, dict):
+            inputs = {name: inputs[name] for name in INPUT_NAMES}
+        return super().call(inputs, training=training, mask=mask)
+
     def set_vocabulary(self, vocabulary):
         """Attaches the WordPiece vocabulary (a list of tokens, id order).
 

@@ -115,8 +115,9 @@ class BertPretrainer(keras.Model):
             **kwargs,
         )
 
-    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None,
-                     **kwargs):
+    def compute_loss(
+        self, x=None, y=None, y_pred=None, sample_weight=None, **kwargs
+    ):
         return super().compute_loss(
             x, y, y_pred, self._complete(sample_weight, y), **kwargs
         )

@@ -1,0 +1,43 @@
+"""`python -m kbert` as a user runs it."""
+
+import subprocess
+import sys
+
+from tests.conftest import REPO
+
+
+def kbert(*args):
+    return subprocess.run(
+        [sys.executable, "-m", "kbert", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_info_prints_config_and_exact_parameter_count():
+    result = kbert("info", "--preset", "bert_tiny", "--pretrainer")
+    assert result.returncode == 0, result.stderr
+    assert '"hidden_dim": 128' in result.stdout
+    assert '"num_layers": 2' in result.stdout
+    assert "backbone parameters: 4,385,920" in result.stdout
+    # + MLM transform (128*128 + 128), LayerNorm (256), output bias (30,522)
+    # and NSP (128*2 + 2).
+    assert "pretrainer parameters: 4,433,468" in result.stdout
+
+
+def test_unknown_preset_and_command_are_reported():
+    result = kbert("info", "--preset", "bert_huge")
+    assert result.returncode == 2
+    assert "invalid choice: 'bert_huge'" in result.stderr
+    result = kbert("frobnicate")
+    assert result.returncode == 2
+    assert "invalid choice: 'frobnicate'" in result.stderr
+
+
+def test_smoke_runs_end_to_end():
+    result = kbert("smoke")
+    assert result.returncode == 0, result.stderr
+    assert "bert_tiny (4,385,920 parameters" in result.stdout
+    assert "top-5 ids at the [MASK]" in result.stdout
