@@ -239,6 +239,7 @@ def test_a_sentence_longer_than_max_seq_length_fits():
     assert ((batch["token_ids"] == SEP).sum(axis=1) == 2).all()
 
 
+@pytest.mark.multibackend
 def test_a_pretrainer_trains_on_it():
     from kbert.models import BertBackbone, BertPretrainer
 
