@@ -22,7 +22,7 @@ COMMANDS = {
 HELP = {
     "info": "print a preset's configuration and exact parameter count",
     "smoke": "build a small model and run it end to end on one sentence",
-    "corpus": "raw text (gutenberg, wikitext, text) -> a corpus file in "
+    "corpus": "raw text (gutenberg, wikitext, squad, text) -> a corpus file in "
     "Google's format",
     "pretraining-data": "print or write masked NSP pretraining examples "
     "from a corpus",

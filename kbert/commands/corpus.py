@@ -1,6 +1,6 @@
-"""Turns raw text (Gutenberg books, WikiText, plain text) into a corpus
-file in Google's format: one sentence a line, a blank line between
-documents."""
+"""Turns raw text (Gutenberg books, WikiText, SQuAD contexts, plain text)
+into a corpus file in Google's format: one sentence a line, a blank line
+between documents."""
 
 import sys
 
@@ -8,6 +8,7 @@ READERS = {
     "gutenberg": "read_gutenberg",
     "wikitext": "read_wikitext",
     "text": "read_plain_text",
+    "squad": "read_squad_contexts",
 }
 
 
@@ -18,7 +19,7 @@ def add_arguments(parser):
         required=True,
         nargs="+",
         help="input files (.gz allowed); each Gutenberg book and each plain "
-        "text file is one document, each WikiText article is one",
+        "text file is one document, each WikiText or SQuAD article is one",
     )
     parser.add_argument("--output", required=True, help="corpus file to write")
 

@@ -10,6 +10,7 @@ from kbert.data import (
     read_corpus,
     read_gutenberg,
     read_plain_text,
+    read_squad_contexts,
     read_text_file,
     read_wikitext,
     split_sentences,
@@ -112,6 +113,31 @@ def test_read_wikitext_gives_one_document_per_article(shared_data):
     assert not any(" = " == s[:3] for s in sentences)  # headings dropped
     assert not any("@-@" in s or "@,@" in s or "@.@" in s for s in sentences)
     assert any("guest-starring" in s for s in articles[0])
+
+
+# === SQuAD contexts ===
+
+
+def test_read_squad_contexts_gives_one_document_per_article(shared_data):
+    articles = read_squad_contexts(
+        shared_data / "squad_v1.1" / "dev-v1.1.json.gz"
+    )
+    assert len(articles) == 48
+    assert articles[0][:2] == [
+        "Super Bowl 50 was an American football game to determine the "
+        "champion of the National Football League (NFL) for the 2015 "
+        "season.",
+        "The American Football Conference (AFC) champion Denver Broncos "
+        "defeated the National Football Conference (NFC) champion Carolina "
+        "Panthers 24–10 to earn their third Super Bowl title.",
+    ]
+
+
+def test_read_squad_contexts_rejects_other_json(tmp_path):
+    path = tmp_path / "other.json"
+    path.write_text('{"rows": []}')
+    with pytest.raises(ValueError, match="Not a SQuAD JSON file"):
+        read_squad_contexts(path)
 
 
 # === Plain text and raw bytes ===
