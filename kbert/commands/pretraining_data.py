@@ -42,10 +42,16 @@ def run(args):
               f"{args.num_examples}", file=sys.stderr)
         return 2
     try:
+        documents = read_corpus(args.corpus)
+        if len(documents) < 2:
+            # Said before the tokenizer is built, which takes seconds.
+            raise ValueError(
+                "Next-sentence prediction needs at least 2 non-empty "
+                f"documents; {args.corpus} has {len(documents)}. Separate "
+                "documents with a blank line."
+            )
         tokenizer = BertTokenizer(args.vocab, lowercase=not args.cased)
-        corpus = TokenizedCorpus.from_documents(
-            read_corpus(args.corpus), tokenizer
-        )
+        corpus = TokenizedCorpus.from_documents(documents, tokenizer)
         batch_size = 64 if args.output else min(args.num_examples, 64)
         dataset = make_pretraining_dataset(
             corpus,

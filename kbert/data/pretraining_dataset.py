@@ -253,10 +253,10 @@ def make_pretraining_dataset_from_files(
     ...     "corpus.txt", "vocab.txt", batch_size=32, seed=1)
     """
     from kbert.data.tokenized_corpus import tokenize_corpus_file
-    from kbert.text import BertTokenizer
+    from kbert.text import load_vocabulary
 
-    tokenizer = BertTokenizer(str(vocabulary_path), lowercase=lowercase)
-    corpus = tokenize_corpus_file(corpus_path, tokenizer, cache_dir)
-    return make_pretraining_dataset(
-        corpus, tokenizer.vocabulary, batch_size, **kwargs
+    vocabulary = load_vocabulary(str(vocabulary_path))
+    corpus = tokenize_corpus_file(
+        corpus_path, vocabulary, lowercase=lowercase, cache_dir=cache_dir
     )
+    return make_pretraining_dataset(corpus, vocabulary, batch_size, **kwargs)

@@ -210,25 +210,32 @@ def _word_starts(word_ids, length):
     return [i == 0 or word_ids[i] != word_ids[i - 1] for i in range(length)]
 
 
-def tokenize_corpus_file(corpus_path, tokenizer, cache_dir=None):
+def tokenize_corpus_file(
+    corpus_path, vocabulary, lowercase=True, cache_dir=None, tokenizer=None
+):
     """Reads a corpus in Google's format and tokenizes it, with a cache.
 
     Args:
         corpus_path: the corpus file.
-        tokenizer: a `kbert.text.BertTokenizer`.
+        vocabulary: the token list (`kbert.text.load_vocabulary`).
+        lowercase: True for uncased vocabularies.
         cache_dir: where to keep `.npz` caches; the name carries a hash of
             the corpus file's path, size and time, the vocabulary and the
-            casing, so a changed input never reads a stale cache. None
-            disables caching.
+            casing, so a changed input never reads a stale cache. On a hit
+            no tokenizer is built at all. None disables caching.
+        tokenizer: a `kbert.text.BertTokenizer` for this vocabulary and
+            casing, if one is at hand (else one is built on a miss).
 
     Returns:
         A `TokenizedCorpus`.
 
     Example:
     >>> corpus = tokenize_corpus_file(  # doctest: +SKIP
-    ...     "corpus.txt", BertTokenizer("vocab.txt"), cache_dir=".cache")
+    ...     "corpus.txt", load_vocabulary("vocab.txt"), cache_dir=".cache")
     """
     corpus_path = Path(corpus_path)
+    if not corpus_path.is_file():
+        raise FileNotFoundError(f"No such corpus file: {str(corpus_path)!r}")
     cache = None
     if cache_dir is not None:
         stat = corpus_path.stat()
@@ -238,14 +245,18 @@ def tokenize_corpus_file(corpus_path, tokenizer, cache_dir=None):
                     str(corpus_path.resolve()),
                     str(stat.st_size),
                     str(stat.st_mtime_ns),
-                    str(tokenizer.lowercase),
-                    *tokenizer.vocabulary,
+                    str(bool(lowercase)),
+                    *vocabulary,
                 ]
             ).encode("utf-8")
         ).hexdigest()[:16]
         cache = Path(cache_dir) / f"{corpus_path.stem}-{key}.npz"
         if cache.is_file():
             return TokenizedCorpus.load(cache)
+    if tokenizer is None:
+        from kbert.text import BertTokenizer
+
+        tokenizer = BertTokenizer(list(vocabulary), lowercase=lowercase)
     corpus = TokenizedCorpus.from_documents(read_corpus(corpus_path), tokenizer)
     if cache is not None:
         cache.parent.mkdir(parents=True, exist_ok=True)

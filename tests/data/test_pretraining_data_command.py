@@ -83,25 +83,11 @@ def test_one_document_corpus_fails_clearly(tmp_path, shared_data, capsys):
     assert "at least 2 non-empty documents" in capsys.readouterr().err
 
 
-def test_invalid_utf8_in_the_corpus_is_survived(tmp_path, shared_data,
-                                                caplog):
+def test_the_file_factory_survives_invalid_utf8_and_caches(
+    tmp_path, shared_data, caplog
+):
     corpus = tmp_path / "corpus.txt"
     corpus.write_bytes(CORPUS.encode() + b"Bad \xff byte here.\n")
-    with caplog.at_level(logging.WARNING):
-        dataset = make_pretraining_dataset_from_files(
-            corpus, vocab(shared_data), batch_size=4, max_seq_length=32,
-            max_predictions_per_seq=5, seed=1,
-        )
-        features, _, _ = next(iter(dataset))
-    assert "not valid UTF-8" in caplog.text
-    ids = features["token_ids"].numpy()
-    assert ids.shape == (4, 32) and (ids[:, 0] == 101).all()
-
-
-def test_the_tokenization_cache_gives_the_same_batches(tmp_path,
-                                                       shared_data):
-    corpus = tmp_path / "corpus.txt"
-    corpus.write_text(CORPUS)
     cache = tmp_path / "cache"
 
     def first_batch():
@@ -111,6 +97,9 @@ def test_the_tokenization_cache_gives_the_same_batches(tmp_path,
         )
         return next(iter(dataset))[0]["token_ids"].numpy()
 
-    fresh = first_batch()
+    with caplog.at_level(logging.WARNING):
+        fresh = first_batch()
+    assert "not valid UTF-8" in caplog.text
+    assert fresh.shape == (4, 32) and (fresh[:, 0] == 101).all()
     assert len(list(cache.glob("*.npz"))) == 1
-    np.testing.assert_array_equal(first_batch(), fresh)
+    np.testing.assert_array_equal(first_batch(), fresh)  # from the cache
