@@ -100,6 +100,39 @@ class TokenizedCorpus:
         document_token_starts = self.sentence_starts[self.document_starts]
         return np.searchsorted(document_token_starts, offsets, "right") - 1
 
+    def select(self, documents):
+        """Returns a corpus of the given documents only (e.g. a held-out
+        split).
+
+        Args:
+            documents: document indices, in the order wanted.
+
+        Returns:
+            A new `TokenizedCorpus`.
+        """
+        documents = np.asarray(documents, dtype=np.int64)
+        if documents.size and (
+            documents.min() < 0 or documents.max() >= self.num_documents
+        ):
+            raise ValueError(
+                "Document indices must lie in [0, "
+                f"{self.num_documents}). Received: {documents.tolist()}"
+            )
+        sentences = np.concatenate(
+            [np.arange(self.document_starts[d], self.document_starts[d + 1])
+             for d in documents] or [np.zeros(0, np.int64)]
+        )
+        tokens = np.concatenate(
+            [np.arange(self.sentence_starts[s], self.sentence_starts[s + 1])
+             for s in sentences] or [np.zeros(0, np.int64)]
+        )
+        return TokenizedCorpus(
+            self.token_ids[tokens],
+            self.word_starts[tokens],
+            self.sentence_lengths[sentences],
+            self.document_lengths[documents],
+        )
+
     @classmethod
     def from_token_lists(cls, token_ids, word_ids=None):
         """Builds a corpus from nested lists.

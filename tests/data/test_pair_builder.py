@@ -179,3 +179,19 @@ def test_locate_walks_across_epochs():
     assert builder.locate(size0 - 1) == (0, size0 - 1)
     assert builder.locate(size0) == (1, 0)
     assert builder.locate(size0 + size1 + 2) == (2, 2)
+
+
+def test_select_keeps_the_chosen_documents():
+    corpus = TokenizedCorpus.from_token_lists(
+        [[[5, 6], [7]], [[8]], [[9, 10, 11], [12]]],
+        word_ids=[[[0, 0], [0]], [[0]], [[0, 1, 1], [0]]],
+    )
+    held_out = corpus.select([2, 0])
+    assert held_out.token_ids.tolist() == [9, 10, 11, 12, 5, 6, 7]
+    assert held_out.word_starts.tolist() == [
+        True, True, False, True, True, False, True
+    ]
+    assert held_out.sentence_lengths.tolist() == [3, 1, 2, 1]
+    assert held_out.document_lengths.tolist() == [2, 2]
+    with pytest.raises(ValueError, match=r"\[0, 3\)"):
+        corpus.select([3])
