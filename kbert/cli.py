@@ -17,6 +17,7 @@ COMMANDS = {
     "smoke": "smoke",
     "corpus": "corpus",
     "pretraining-data": "pretraining_data",
+    "pretrain": "pretrain",
 }
 
 HELP = {
@@ -26,6 +27,7 @@ HELP = {
     "Google's format",
     "pretraining-data": "print or write masked NSP pretraining examples "
     "from a corpus",
+    "pretrain": "pretrain a BERT with MLM + NSP (resumes after a crash)",
 }
 
 
