@@ -18,6 +18,8 @@ COMMANDS = {
     "corpus": "corpus",
     "pretraining-data": "pretraining_data",
     "pretrain": "pretrain",
+    "tokenize": "tokenize",
+    "vocab": "vocab",
 }
 
 HELP = {
@@ -28,6 +30,8 @@ HELP = {
     "pretraining-data": "print or write masked NSP pretraining examples "
     "from a corpus",
     "pretrain": "pretrain a BERT with MLM + NSP (resumes after a crash)",
+    "tokenize": "tokenize stdin lines to JSON: ids, tokens, offsets, word ids",
+    "vocab": "learn a WordPiece vocab.txt of a given size from text files",
 }
 
 
