@@ -17,6 +17,8 @@ COMMANDS = {
     "embed": "embed",
     "info": "info",
     "smoke": "smoke",
+    "corpus": "corpus",
+    "pretraining-data": "pretraining_data",
     "pretrain": "pretrain",
     "tokenize": "tokenize",
     "vocab": "vocab",
@@ -28,6 +30,10 @@ HELP = {
     "embed": "print mean-pooled, L2-normalised sentence embeddings of lines",
     "info": "print a preset's configuration and exact parameter count",
     "smoke": "build a small model and run it end to end on one sentence",
+    "corpus": "raw text (gutenberg, wikitext, squad, text) -> a corpus file in "
+    "Google's format",
+    "pretraining-data": "print or write masked NSP pretraining examples "
+    "from a corpus",
     "pretrain": "pretrain a BERT with MLM + NSP (resumes after a crash)",
     "tokenize": "tokenize stdin lines to JSON: ids, tokens, offsets, word ids",
     "vocab": "learn a WordPiece vocab.txt of a given size from text files",
