@@ -23,8 +23,16 @@ STEPS = 4
 
 def split_batch(arrays):
     """Un-flattens `features/x`, `labels[/key]`, `weights` arrays."""
-    features = {k[9:]: v for k, v in arrays.items() if k.startswith("features/")}
-    labels = {k[7:]: v for k, v in arrays.items() if k.startswith("labels/")}
+
+    def under(prefix):
+        return {
+            key[len(prefix) :]: value
+            for key, value in arrays.items()
+            if key.startswith(prefix)
+        }
+
+    features = under("features/")
+    labels = under("labels/")
     labels = labels or arrays["labels"]
     return features, labels, arrays.get("weights")
 

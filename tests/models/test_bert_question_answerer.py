@@ -89,9 +89,7 @@ def test_padding_under_mixed_precision_still_never_wins():
     inputs["padding_mask"] = np.array(
         [[1, 1, 0, 0, 0], [1, 1, 1, 1, 1]], "int32"
     )
-    model = BertQuestionAnswerer(
-        BertBackbone(**TINY, dtype="mixed_float16")
-    )
+    model = BertQuestionAnswerer(BertBackbone(**TINY, dtype="mixed_float16"))
     outputs = to_numpy(model(inputs))
     for logits in outputs.values():
         assert logits.dtype == np.float32
