@@ -15,11 +15,13 @@ import sys
 COMMANDS = {
     "info": "info",
     "smoke": "smoke",
+    "pretrain": "pretrain",
 }
 
 HELP = {
     "info": "print a preset's configuration and exact parameter count",
     "smoke": "build a small model and run it end to end on one sentence",
+    "pretrain": "pretrain a BERT with MLM + NSP (resumes after a crash)",
 }
 
 

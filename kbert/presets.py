@@ -77,7 +77,7 @@ def preset_config(name, **overrides):
             f"Unknown preset: {name!r}. Expected one of {sorted(PRESETS)}."
         )
     config = dict(PRESETS[name]["config"])
-    unknown = sorted(set(overrides) - set(config) - {"dtype"})
+    unknown = sorted(set(overrides) - set(config) - {"dtype", "lowercase"})
     if unknown:
         raise ValueError(
             f"Unknown override(s) for preset {name!r}: {unknown}. "

@@ -79,12 +79,12 @@ class BertSelfAttention(keras.layers.Layer):
             qkv,
             (batch_size, sequence_length, 3, self.num_heads, self.head_dim),
         )
-        qkv = ops.transpose(qkv, (2, 0, 3, 1, 4))  # (3, B, heads, T, head_dim)
-        query, key, value = qkv[0], qkv[1], qkv[2]
+        # (B, T, heads, head_dim) each; einsum lets XLA choose the layouts.
+        query, key, value = qkv[:, :, 0], qkv[:, :, 1], qkv[:, :, 2]
 
         # Scaling the query costs T * head_dim multiplies, the scores T * T.
         query = query * ops.cast(1.0 / math.sqrt(self.head_dim), query.dtype)
-        scores = ops.matmul(query, ops.transpose(key, (0, 1, 3, 2)))
+        scores = ops.einsum("bqhd,bkhd->bhqk", query, key)
         scores = ops.cast(scores, "float32")  # (B, heads, T, T)
         key_is_real = ops.cast(padding_mask, "bool")[:, None, None, :]
         scores = ops.where(key_is_real, scores, _MASKED_SCORE)
@@ -92,8 +92,7 @@ class BertSelfAttention(keras.layers.Layer):
         probabilities = ops.cast(probabilities, self.compute_dtype)
         dropped = self.dropout_layer(probabilities, training=training)
 
-        context = ops.matmul(dropped, value)  # (B, heads, T, head_dim)
-        context = ops.transpose(context, (0, 2, 1, 3))
+        context = ops.einsum("bhqk,bkhd->bqhd", dropped, value)
         context = ops.reshape(
             context, (batch_size, sequence_length, self.hidden_dim)
         )

@@ -7,7 +7,7 @@ on for both. kbert runs its full pretrainer (MLM + NSP); keras-hub runs its
 the two models so that load on the machine affects both alike.
 
 Usage (from the repository root):
-    KERAS_BACKEND=tensorflow python -m tests.benchmarks.pretraining_step_benchmark
+    python -m tests.benchmarks.pretraining_step_benchmark
     ... --sizes bert_small --steps 10 --rounds 3
 """
 
@@ -132,9 +132,11 @@ def main():
             for _ in range(args.warmup):  # compile + settle
                 step()
         seconds = {name: 0.0 for name in steps}
+        order = list(steps)
         for _ in range(args.rounds):
-            for name, step in steps.items():
-                seconds[name] += measure(step, args.steps)
+            for name in order:  # ABBA order cancels drift in machine load
+                seconds[name] += measure(steps[name], args.steps)
+            order.reverse()
         tokens = batch_size * SEQUENCE_LENGTH * args.steps * args.rounds
         rate = {name: tokens / s for name, s in seconds.items()}
         print(

@@ -1,0 +1,59 @@
+"""BERT's optimizer: AdamW with warmup + linear decay and clipping."""
+
+import keras
+
+from kbert.models.bert_pretrainer import NO_DECAY_NAMES
+from kbert.training.warmup_linear_decay import WarmupLinearDecay
+
+
+def make_optimizer(
+    learning_rate,
+    total_steps,
+    warmup_steps=0,
+    weight_decay=0.01,
+    gradient_accumulation_steps=1,
+    global_clipnorm=1.0,
+    epsilon=1e-6,
+):
+    """Returns AdamW as BERT trains with it.
+
+    Weight decay 0.01 on every weight except LayerNorm scales/offsets and
+    biases; gradients clipped at global norm 1.0; the learning rate warms
+    up linearly, then decays linearly to 0 at `total_steps`.
+
+    Args:
+        learning_rate: peak learning rate.
+        total_steps: optimizer updates in the whole run.
+        warmup_steps: updates of linear warmup.
+        weight_decay: decoupled weight decay.
+        gradient_accumulation_steps: micro-batches per update (1 for none).
+        global_clipnorm: clip gradients at this global norm (None: off).
+        epsilon: Adam epsilon (1e-6 in BERT).
+
+    Returns:
+        A `keras.optimizers.AdamW`.
+    """
+    accumulation = gradient_accumulation_steps
+    if isinstance(accumulation, bool) or not (
+        isinstance(accumulation, int) and accumulation >= 1
+    ):
+        raise ValueError(
+            "Received an invalid value for `gradient_accumulation_steps`: "
+            "expected an int >= 1. Received: "
+            f"gradient_accumulation_steps={accumulation!r}"
+        )
+    schedule = WarmupLinearDecay(
+        learning_rate,
+        total_steps=total_steps,
+        warmup_steps=warmup_steps,
+        micro_batches_per_step=accumulation,
+    )
+    optimizer = keras.optimizers.AdamW(
+        learning_rate=schedule,
+        weight_decay=weight_decay,
+        epsilon=epsilon,
+        global_clipnorm=global_clipnorm,
+        gradient_accumulation_steps=accumulation if accumulation > 1 else None,
+    )
+    optimizer.exclude_from_weight_decay(var_names=NO_DECAY_NAMES)
+    return optimizer

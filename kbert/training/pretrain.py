@@ -1,0 +1,230 @@
+"""A pretraining run: settings -> vocabulary -> data -> model -> fit -> save.
+
+Phase 1 trains most steps at a short length, phase 2 the rest at a long
+one, continuing from phase 1's weights and optimizer state. Checkpoints are
+written every `checkpoint_every` steps; running the same command again
+after a crash (even `kill -9`) resumes from the newest one with the step,
+optimizer state, dropout randomness and data position carried over, and
+ends where an uninterrupted run ends.
+"""
+
+import json
+import os
+
+import keras
+
+from kbert import presets
+from kbert.training import checkpoints
+from kbert.training.distribution import resolve_distribution
+from kbert.training.optimizer import make_optimizer
+from kbert.training.pretraining_config import phases
+
+_SIZE_OVERRIDES = (
+    "num_layers",
+    "hidden_dim",
+    "num_heads",
+    "intermediate_dim",
+    "dropout",
+)
+
+
+def pretrain(settings, verbose="auto"):
+    """Runs (or resumes) pretraining; returns the final metrics dict.
+
+    Args:
+        settings: a dict from `pretraining_config.resolve`.
+        verbose: `model.fit` verbosity.
+
+    Returns:
+        `{"step", "eval_loss", "eval_mlm_accuracy", ...}`: the run's last
+        step and the loss of the final model on a fixed batch (the first
+        phase-1 batch of `seed`, inference mode), also written to
+        `OUTPUT/metrics.json`.
+    """
+    output = settings["output"]
+    os.makedirs(output, exist_ok=True)
+    keras.utils.set_random_seed(settings["seed"])
+    if settings["mixed_precision"] != "none":
+        keras.config.set_dtype_policy(f"mixed_{settings['mixed_precision']}")
+    distribution = resolve_distribution(settings["strategy"])
+
+    vocabulary = _vocabulary(settings)
+    corpus = _tokenized_corpus(settings, vocabulary, output)
+
+    with distribution.scope():
+        model = _build_model(settings, vocabulary)
+    checkpoint_dir = os.path.join(output, "checkpoints")
+    if not distribution.is_chief:
+        checkpoint_dir = os.path.join(
+            output, f"worker-{distribution.worker_index}", "checkpoints"
+        )
+    step = 0
+    latest = checkpoints.latest_checkpoint(os.path.join(output, "checkpoints"))
+    if latest is not None:
+        step = checkpoints.restore_checkpoint(model, latest[1])
+        print(f"Resuming from {latest[1]} (step {step}).", flush=True)
+
+    tensorboard = keras.callbacks.TensorBoard(
+        os.path.join(output, "logs"), update_freq=settings["log_every"]
+    )
+    for phase, (first, end, length, predictions) in enumerate(phases(settings)):
+        if step >= end:
+            continue
+        dataset = _dataset(
+            settings,
+            corpus,
+            vocabulary,
+            length,
+            predictions,
+            phase,
+            start_step=step - first,
+            distribution=distribution,
+        )
+        print(
+            f"Phase {phase + 1}: steps {step}..{end} at length {length} "
+            f"with {predictions} predictions.",
+            flush=True,
+        )
+        accumulation = settings["gradient_accumulation_steps"]
+        model.fit(
+            dataset,
+            steps_per_epoch=(end - step) * accumulation,  # micro-batches
+            epochs=1,
+            verbose=verbose,
+            callbacks=[
+                checkpoints.CheckpointEvery(
+                    checkpoint_dir,
+                    settings["checkpoint_every"],
+                    step,
+                    batches_per_step=accumulation,
+                ),
+                tensorboard,
+            ],
+        )
+        step = end
+
+    metrics = {
+        "step": step,
+        **_evaluate(model, settings, corpus, vocabulary, distribution),
+    }
+    if distribution.is_chief:
+        model.save(os.path.join(output, "pretrainer.keras"))
+        model.backbone.save(os.path.join(output, "backbone.keras"))
+        with open(os.path.join(output, "metrics.json"), "w") as file:
+            json.dump(metrics, file, indent=2)
+    return metrics
+
+
+def _vocabulary(settings):
+    from kbert.text import load_vocabulary
+
+    if settings["vocab"]:
+        return load_vocabulary(settings["vocab"])
+    path = os.path.join(settings["output"], "vocab.txt")
+    if not os.path.exists(path):
+        from kbert.text.vocab_trainer import count_words, train_vocabulary
+
+        print(
+            f"Training a {settings['vocab_size']}-token vocabulary from "
+            f"{settings['corpus']} into {path}.",
+            flush=True,
+        )
+        with open(
+            settings["corpus"], encoding="utf-8", errors="replace"
+        ) as file:
+            counts = count_words(file, settings["lowercase"])
+        tokens = train_vocabulary(counts, settings["vocab_size"])
+        with open(path + ".partial", "w", encoding="utf-8") as file:
+            file.writelines(token + "\n" for token in tokens)
+        os.replace(path + ".partial", path)
+    return load_vocabulary(path)
+
+
+def _tokenized_corpus(settings, vocabulary, output):
+    from kbert.data.tokenized_corpus import tokenize_corpus_file
+
+    return tokenize_corpus_file(
+        settings["corpus"],
+        vocabulary,
+        lowercase=settings["lowercase"],
+        cache_dir=os.path.join(output, "cache"),
+    )
+
+
+def _build_model(settings, vocabulary):
+    from kbert.models import BertBackbone, BertPretrainer
+
+    overrides = {
+        name: settings[name]
+        for name in _SIZE_OVERRIDES
+        if settings[name] is not None
+    }
+    longest = max(
+        settings["phase1_max_seq_length"], settings["phase2_max_seq_length"]
+    )
+    config = presets.preset_config(
+        settings["preset"],
+        vocabulary_size=len(vocabulary),
+        lowercase=settings["lowercase"],
+        **overrides,
+    )
+    config["max_sequence_length"] = max(config["max_sequence_length"], longest)
+    backbone = BertBackbone(**config)
+    backbone.set_vocabulary(vocabulary)
+    model = BertPretrainer(backbone)
+    model.compile(
+        optimizer=make_optimizer(
+            settings["learning_rate"],
+            total_steps=settings["steps"],
+            warmup_steps=settings["warmup_steps"],
+            weight_decay=settings["weight_decay"],
+            gradient_accumulation_steps=settings["gradient_accumulation_steps"],
+            global_clipnorm=settings["clipnorm"],
+        ),
+        jit_compile=settings["jit_compile"],
+    )
+    return model
+
+
+def _dataset(
+    settings,
+    corpus,
+    vocabulary,
+    length,
+    predictions,
+    phase,
+    start_step,
+    distribution,
+):
+    from kbert.data.pretraining_dataset import make_pretraining_dataset
+
+    # With accumulation, each optimizer update consumes several batches.
+    accumulation = settings["gradient_accumulation_steps"]
+    return make_pretraining_dataset(
+        corpus,
+        vocabulary,
+        batch_size=settings["batch_size"] // accumulation,
+        max_seq_length=length,
+        max_predictions_per_seq=predictions,
+        whole_word_masking=settings["whole_word_masking"],
+        seed=settings["seed"] * 1000 + phase,
+        start_step=start_step * accumulation,
+    )
+
+
+def _evaluate(model, settings, corpus, vocabulary, distribution):
+    from kbert.data.pretraining_dataset import make_pretraining_dataset
+
+    _, _, length, predictions = phases(settings)[0]
+    dataset = make_pretraining_dataset(
+        corpus,
+        vocabulary,
+        batch_size=settings["batch_size"],
+        max_seq_length=length,
+        max_predictions_per_seq=predictions,
+        seed=settings["seed"] * 1000 + 999,
+    )
+    # `steps=1`: on a dataset of unknown length Keras would also average in
+    # an empty step.
+    results = model.evaluate(dataset, steps=1, verbose=0, return_dict=True)
+    return {f"eval_{name}": float(value) for name, value in results.items()}

@@ -1,0 +1,198 @@
+"""The settings of a pretraining run: defaults, a TOML file, then flags.
+
+Every setting has a default here; a `--config FILE` (TOML, the same keys)
+overrides the defaults, and command-line flags (`--batch-size 8` for
+`batch_size`) override both. So a run needs no file at all.
+"""
+
+import argparse
+import tomllib
+
+# name -> (default, type, help). A None default takes `type` when given.
+SETTINGS = {
+    "corpus": (
+        None,
+        str,
+        "corpus in Google's format (one sentence per "
+        "line, blank line between documents)",
+    ),
+    "vocab": (
+        None,
+        str,
+        "WordPiece vocab.txt; trained from the corpus "
+        "into OUTPUT/vocab.txt when absent",
+    ),
+    "vocab_size": (8000, int, "size of a vocabulary trained from the corpus"),
+    "lowercase": (True, bool, "uncased vocabulary (lower-case, strip accents)"),
+    "preset": ("bert_tiny", str, "model size (kbert/presets.py)"),
+    "num_layers": (None, int, "override the preset's number of layers"),
+    "hidden_dim": (None, int, "override the preset's hidden size"),
+    "num_heads": (None, int, "override the preset's attention heads"),
+    "intermediate_dim": (None, int, "override the preset's feed-forward size"),
+    "dropout": (None, float, "override the preset's dropout"),
+    "batch_size": (32, int, "global batch size"),
+    "steps": (1000, int, "optimizer updates over both phases"),
+    "learning_rate": (1e-4, float, "peak learning rate"),
+    "warmup_steps": (
+        None,
+        int,
+        "linear warmup updates (default 1% of steps, at least 1)",
+    ),
+    "weight_decay": (0.01, float, "AdamW weight decay"),
+    "gradient_accumulation_steps": (1, int, "micro-batches per update"),
+    "clipnorm": (1.0, float, "clip gradients at this global norm"),
+    "whole_word_masking": (False, bool, "mask all pieces of a word"),
+    "phase1_fraction": (0.9, float, "share of steps in phase 1"),
+    "phase1_max_seq_length": (128, int, "phase 1 sequence length"),
+    "phase1_max_predictions": (
+        20,
+        int,
+        "phase 1 masked positions per sequence",
+    ),
+    "phase2_max_seq_length": (512, int, "phase 2 sequence length"),
+    "phase2_max_predictions": (
+        80,
+        int,
+        "phase 2 masked positions per sequence",
+    ),
+    "strategy": (
+        "auto",
+        str,
+        "auto, cpu, mirrored, multi_worker, tpu, data_parallel",
+    ),
+    "mixed_precision": ("none", str, "none, bfloat16 or float16"),
+    "jit_compile": (False, bool, "compile the train step with XLA"),
+    "seed": (0, int, "seed for initialisation, data and dropout"),
+    "checkpoint_every": (100, int, "steps between checkpoints"),
+    "log_every": (10, int, "steps between TensorBoard points"),
+    "output": (None, str, "output folder"),
+}
+
+CHOICES = {
+    "strategy": (
+        "auto",
+        "cpu",
+        "mirrored",
+        "multi_worker",
+        "tpu",
+        "data_parallel",
+    ),
+    "mixed_precision": ("none", "bfloat16", "float16"),
+}
+REQUIRED = ("corpus", "output")
+
+
+def add_arguments(parser):
+    """Adds `--config` and one flag per setting, all defaulting to unset."""
+    parser.add_argument("--config", help="TOML file with any of the settings")
+    for name, (default, kind, text) in SETTINGS.items():
+        flag = "--" + name.replace("_", "-")
+        text = f"{text} (default: {default})"
+        if kind is bool:
+            parser.add_argument(
+                flag,
+                action=argparse.BooleanOptionalAction,
+                default=None,
+                help=text,
+            )
+        else:
+            parser.add_argument(
+                flag,
+                type=kind,
+                default=None,
+                choices=CHOICES.get(name),
+                help=text,
+            )
+
+
+def resolve(args):
+    """Returns the settings dict: defaults < config file < flags."""
+    settings = {name: spec[0] for name, spec in SETTINGS.items()}
+    if args.config:
+        try:
+            with open(args.config, "rb") as file:
+                from_file = tomllib.load(file)
+        except (OSError, tomllib.TOMLDecodeError) as error:
+            raise ValueError(
+                f"Cannot read the config file {args.config}: {error}"
+            ) from error
+        unknown = sorted(set(from_file) - set(SETTINGS))
+        if unknown:
+            raise ValueError(
+                f"Unknown setting(s) {unknown} in {args.config}. Known: "
+                f"{sorted(SETTINGS)}"
+            )
+        settings.update(from_file)
+    settings.update(
+        {
+            name: getattr(args, name)
+            for name in SETTINGS
+            if getattr(args, name) is not None
+        }
+    )
+    return validate(settings)
+
+
+def validate(settings):
+    missing = [name for name in REQUIRED if not settings.get(name)]
+    if missing:
+        raise ValueError(
+            f"Missing setting(s) {missing}: give them as flags (e.g. "
+            "--corpus corpus.txt --output runs/x) or in --config."
+        )
+    for name, choices in CHOICES.items():
+        if settings[name] not in choices:
+            raise ValueError(
+                f"Received an invalid value for `{name}`: expected one of "
+                f"{list(choices)}. Received: {name}={settings[name]!r}"
+            )
+    for name in (
+        "batch_size",
+        "steps",
+        "checkpoint_every",
+        "log_every",
+        "phase1_max_seq_length",
+        "phase2_max_seq_length",
+        "gradient_accumulation_steps",
+    ):
+        if not isinstance(settings[name], int) or settings[name] < 1:
+            raise ValueError(
+                f"Received an invalid value for `{name}`: expected a "
+                f"positive int. Received: {name}={settings[name]!r}"
+            )
+    if not 0.0 < settings["phase1_fraction"] <= 1.0:
+        raise ValueError(
+            "Received an invalid value for `phase1_fraction`: expected a "
+            "number in (0, 1]. Received: "
+            f"phase1_fraction={settings['phase1_fraction']!r}"
+        )
+    if settings["warmup_steps"] is None:
+        settings["warmup_steps"] = max(1, settings["steps"] // 100)
+    return settings
+
+
+def phases(settings):
+    """Returns `[(first_step, end_step, max_seq_length, max_predictions)]`.
+
+    Phase 2 gets the steps phase 1 leaves; it is dropped when none are left.
+    """
+    total = settings["steps"]
+    phase1_steps = max(1, round(total * settings["phase1_fraction"]))
+    plan = [
+        (
+            0,
+            phase1_steps,
+            settings["phase1_max_seq_length"],
+            settings["phase1_max_predictions"],
+        )
+    ]
+    if phase1_steps < total:
+        plan.append(
+            (
+                phase1_steps,
+                total,
+                settings["phase2_max_seq_length"],
+                settings["phase2_max_predictions"],
+            )
+        )
+    return plan

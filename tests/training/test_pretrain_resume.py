@@ -1,0 +1,94 @@
+"""`python -m kbert pretrain`, killed with SIGKILL mid-run and restarted,
+ends exactly where an uninterrupted run ends."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import keras
+import numpy as np
+import pytest
+
+from tests.conftest import REPO
+
+
+@pytest.fixture
+def small_corpus(shared_data, tmp_path):
+    """The first six WikiText-2 articles in Google's corpus format."""
+    from kbert.data.corpus_file import write_corpus
+    from kbert.data.wikitext import read_wikitext
+
+    documents = list(read_wikitext(
+        shared_data / "wikitext-2" / "wiki.valid.tokens.gz"
+    ))[:6]
+    path = tmp_path / "corpus.txt"
+    write_corpus(documents, path)
+    return path
+
+
+def pretrain_command(corpus, vocab, output):
+    return [
+        sys.executable, "-m", "kbert", "pretrain",
+        "--corpus", str(corpus), "--vocab", str(vocab),
+        "--preset", "bert_tiny", "--steps", "12", "--batch-size", "4",
+        "--phase1-max-seq-length", "32", "--phase1-max-predictions", "5",
+        "--phase2-max-seq-length", "64", "--phase2-max-predictions", "10",
+        "--phase1-fraction", "0.75", "--checkpoint-every", "3",
+        "--learning-rate", "1e-3", "--seed", "7", "--output", str(output),
+    ]
+
+
+def run_to_end(command):
+    result = subprocess.run(
+        command, cwd=REPO, capture_output=True, text=True, timeout=600,
+        env={**os.environ, "KERAS_BACKEND": "tensorflow"},
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result
+
+
+def test_killed_run_resumes_and_ends_like_an_uninterrupted_one(
+    small_corpus, shared_data, tmp_path
+):
+    vocab = shared_data / "bert_vocab" / "bert-base-uncased-vocab.txt"
+    uninterrupted = tmp_path / "uninterrupted"
+    run_to_end(pretrain_command(small_corpus, vocab, uninterrupted))
+
+    resumed = tmp_path / "resumed"
+    process = subprocess.Popen(
+        pretrain_command(small_corpus, vocab, resumed), cwd=REPO,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env={**os.environ, "KERAS_BACKEND": "tensorflow"},
+    )
+    checkpoint = resumed / "checkpoints" / "step-00000006" / "state.json"
+    deadline = time.monotonic() + 300
+    while not checkpoint.exists() and process.poll() is None:
+        assert time.monotonic() < deadline, "no checkpoint at step 6"
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert process.returncode == -signal.SIGKILL, "the run ended by itself"
+    assert not (resumed / "metrics.json").exists()
+
+    result = run_to_end(pretrain_command(small_corpus, vocab, resumed))
+    assert "Resuming from" in result.stdout
+    assert "(step 6)" in result.stdout or "(step 9)" in result.stdout
+
+    expected = json.loads((uninterrupted / "metrics.json").read_text())
+    actual = json.loads((resumed / "metrics.json").read_text())
+    assert actual["step"] == expected["step"] == 12
+    assert actual["eval_loss"] == pytest.approx(expected["eval_loss"],
+                                                abs=1e-5)
+    import kbert.models  # noqa: F401
+
+    weights = [
+        keras.saving.load_model(folder / "backbone.keras").get_weights()
+        for folder in (uninterrupted, resumed)
+    ]
+    difference = max(np.abs(a - b).max() for a, b in zip(*weights))
+    assert difference < 1e-5
+    # The run learned something: the final model is not the initial one.
+    assert expected["eval_loss"] < 10.3

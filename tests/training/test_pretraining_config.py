@@ -1,0 +1,78 @@
+import argparse
+
+import pytest
+
+from kbert.training import pretraining_config
+
+
+def parse(*argv):
+    parser = argparse.ArgumentParser()
+    pretraining_config.add_arguments(parser)
+    return parser.parse_args(argv)
+
+
+def test_flags_override_file_override_defaults(tmp_path):
+    config = tmp_path / "run.toml"
+    config.write_text(
+        'corpus = "c.txt"\noutput = "out"\nbatch_size = 16\n'
+        "steps = 40\nwhole_word_masking = true\n"
+    )
+    settings = pretraining_config.resolve(
+        parse(
+            "--config",
+            str(config),
+            "--batch-size",
+            "8",
+            "--no-whole-word-masking",
+        )
+    )
+    assert settings["batch_size"] == 8  # flag beats file
+    assert settings["steps"] == 40  # file beats default
+    assert settings["whole_word_masking"] is False
+    assert settings["learning_rate"] == 1e-4  # default
+    assert settings["warmup_steps"] == 1  # 1% of 40, at least 1
+
+
+def test_a_run_needs_no_file():
+    settings = pretraining_config.resolve(
+        parse(
+            "--corpus",
+            "c.txt",
+            "--output",
+            "o",
+            "--preset",
+            "bert_mini",
+            "--steps",
+            "40",
+        )
+    )
+    assert (settings["preset"], settings["steps"]) == ("bert_mini", 40)
+
+
+def test_two_phases_split_the_steps():
+    settings = pretraining_config.resolve(
+        parse("--corpus", "c", "--output", "o", "--steps", "40")
+    )
+    assert pretraining_config.phases(settings) == [
+        (0, 36, 128, 20),
+        (36, 40, 512, 80),
+    ]
+    settings["phase1_fraction"] = 1.0
+    assert pretraining_config.phases(settings) == [(0, 40, 128, 20)]
+
+
+def test_bad_settings_are_named(tmp_path):
+    with pytest.raises(ValueError, match=r"Missing setting\(s\) \['corpus'"):
+        pretraining_config.resolve(parse("--output", "o"))
+    config = tmp_path / "bad.toml"
+    config.write_text('corpus = "c"\noutput = "o"\nbatchsize = 3\n')
+    with pytest.raises(ValueError, match=r"Unknown setting\(s\) \['batchsize'"):
+        pretraining_config.resolve(parse("--config", str(config)))
+    with pytest.raises(ValueError, match="Cannot read the config file"):
+        pretraining_config.resolve(parse("--config", str(tmp_path / "no")))
+    with pytest.raises(ValueError, match="batch_size=0"):
+        pretraining_config.resolve(
+            parse("--corpus", "c", "--output", "o", "--batch-size", "0")
+        )
+    with pytest.raises(SystemExit):
+        parse("--strategy", "gpu_cluster")  # argparse names the choices
