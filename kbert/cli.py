@@ -16,12 +16,16 @@ COMMANDS = {
     "info": "info",
     "smoke": "smoke",
     "pretrain": "pretrain",
+    "tokenize": "tokenize",
+    "vocab": "vocab",
 }
 
 HELP = {
     "info": "print a preset's configuration and exact parameter count",
     "smoke": "build a small model and run it end to end on one sentence",
     "pretrain": "pretrain a BERT with MLM + NSP (resumes after a crash)",
+    "tokenize": "tokenize stdin lines to JSON: ids, tokens, offsets, word ids",
+    "vocab": "learn a WordPiece vocab.txt of a given size from text files",
 }
 
 
