@@ -148,13 +148,11 @@ def squad_features(
     """
     if not examples:
         raise ValueError("No SQuAD examples to encode.")
-    window_size = sequence_length - min(max_query_length, 64) - 3
-    if window_size <= 0 or max_query_length <= 0 or doc_stride <= 0:
+    if max_query_length <= 0 or doc_stride <= 0:
         raise ValueError(
-            "Received invalid window settings: sequence_length must exceed "
-            "max_query_length + 3 and both max_query_length and doc_stride "
-            f"must be positive. Received: sequence_length={sequence_length}, "
-            f"max_query_length={max_query_length}, doc_stride={doc_stride}"
+            "Received invalid window settings: max_query_length and "
+            f"doc_stride must be positive. Received: max_query_length="
+            f"{max_query_length}, doc_stride={doc_stride}"
         )
     questions = tokenize_texts(tokenizer, [e.question for e in examples])
     unique_contexts = list(dict.fromkeys(e.context for e in examples))
@@ -178,6 +176,13 @@ def squad_features(
         doc_ids, doc_offsets = context_tokens[example.context]
         doc_start = len(query_ids) + 2  # [CLS] question [SEP]
         room = sequence_length - doc_start - 1  # ... [SEP]
+        if room <= 0:
+            raise ValueError(
+                f"Question {example.id!r}: sequence_length={sequence_length} "
+                f"leaves no room for the context after {len(query_ids)} "
+                "question tokens; raise sequence_length or lower "
+                "max_query_length."
+            )
         starts = _window_starts(len(doc_ids), room, doc_stride)
         answer_tokens = _answer_tokens(example, doc_offsets)
         for first in starts:
