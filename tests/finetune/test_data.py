@@ -81,11 +81,9 @@ def test_glue_quirks_on_the_real_files(shared_data):
     assert len(mrpc) == 3668
     assert mrpc[0].text_a.startswith("Amrozi accused his brother")
     cola = read_glue("cola", shared_data / "glue" / "CoLA" / "dev.tsv")
-    # The last line has no newline and is still read.
-    assert cola[-1].text_a == (
-        "Poseidon appears to own a dragon"
-        if cola[-1].text_a.startswith("Poseidon")
-        else cola[-1].text_a
+    # The last line has no newline and is still read whole.
+    assert cola[-1] == GlueExample(
+        "John talked to Bill about himself.", None, 1
     )
     assert len(cola) == 1043
 
