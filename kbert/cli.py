@@ -13,6 +13,8 @@ import sys
 
 # command name -> module under kbert.commands
 COMMANDS = {
+    "convert": "convert",
+    "embed": "embed",
     "info": "info",
     "smoke": "smoke",
     "pretrain": "pretrain",
@@ -23,6 +25,9 @@ COMMANDS = {
 }
 
 HELP = {
+    "convert": "convert Hugging Face / Google BERT checkpoints to .keras "
+    "and back",
+    "embed": "print mean-pooled, L2-normalised sentence embeddings of lines",
     "info": "print a preset's configuration and exact parameter count",
     "smoke": "build a small model and run it end to end on one sentence",
     "pretrain": "pretrain a BERT with MLM + NSP (resumes after a crash)",

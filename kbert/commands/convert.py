@@ -1,0 +1,82 @@
+"""Converts BERT checkpoints: Hugging Face or Google -> .keras, and back.
+
+Examples:
+    python -m kbert convert --from hf --input DIR --output model.keras
+    python -m kbert convert --from google --input DIR --output model.keras
+    python -m kbert convert --to hf --input model.keras --output DIR
+    python -m kbert convert --to google --input model.keras --output DIR
+"""
+
+import sys
+
+READERS = ("hf", "google", "keras")
+WRITERS = ("keras", "hf", "google")
+
+
+def add_arguments(parser):
+    parser.add_argument(
+        "--from", dest="source", choices=READERS, default="keras",
+        help="input format: a Hugging Face directory (config.json, "
+        "model.safetensors, vocab.txt), a Google TF1 directory "
+        "(bert_config.json, bert_model.ckpt.*, vocab.txt) or a kbert "
+        ".keras file (default)",
+    )
+    parser.add_argument(
+        "--to", dest="target", choices=WRITERS, default="keras",
+        help="output format: a kbert .keras file (default), a Hugging "
+        "Face directory or a Google TF1 directory",
+    )
+    parser.add_argument("--input", required=True, help="input path")
+    parser.add_argument("--output", required=True, help="output path")
+    casing = parser.add_mutually_exclusive_group()
+    casing.add_argument(
+        "--uncased", dest="lowercase", action="store_const", const=True,
+        help="the vocabulary is uncased (default: read from the checkpoint "
+        "or guessed from the vocabulary)",
+    )
+    casing.add_argument(
+        "--cased", dest="lowercase", action="store_const", const=False,
+        help="the vocabulary is cased",
+    )
+
+
+def run(args):
+    try:
+        return _convert(args)
+    except (FileNotFoundError, ValueError, ImportError) as error:
+        print(f"kbert convert: error: {error}", file=sys.stderr)
+        return 2
+
+
+def _convert(args):
+    from kbert import convert
+
+    if args.target == "keras" and not args.output.endswith(".keras"):
+        raise ValueError(
+            f"--output must end in .keras, received: {args.output}"
+        )
+    if args.source == "hf":
+        model = convert.load_hf_checkpoint(args.input, args.lowercase)
+    elif args.source == "google":
+        model = convert.load_google_checkpoint(args.input, args.lowercase)
+    else:
+        model = convert.load_model(args.input)
+        if args.lowercase is not None:
+            convert.backbone_of(model).lowercase = args.lowercase
+
+    if args.target == "hf":
+        convert.save_hf_checkpoint(model, args.output)
+    elif args.target == "google":
+        convert.save_google_checkpoint(model, args.output)
+    else:
+        model.save(args.output)
+
+    backbone = convert.backbone_of(model)
+    casing = "uncased" if backbone.lowercase else "cased"
+    print(
+        f"wrote {args.output}: {type(model).__name__}, "
+        f"{backbone.num_layers} layers, hidden {backbone.hidden_dim}, "
+        f"{backbone.vocabulary_size:,}-token {casing} vocabulary, "
+        f"{model.count_params():,} parameters"
+    )
+    return 0
