@@ -195,14 +195,12 @@ def test_bad_runner_input_is_reported(tmp_path, capsys):
               "--train-articles", "first"])  # fmt: skip
 
 
-def test_python_m_kbert_finetune_runs_as_a_user_runs_it(tiny_model, tmp_path):
-    result = kbert(
-        "finetune", "glue", "--task", "cola", "--model", tiny_model,
-        "--output", str(tmp_path), "--sequence-length", "24", *QUICK,
-    )  # fmt: skip
-    assert result.returncode == 0, result.stderr
-    assert "cola: {'matthews':" in result.stdout
-    assert (tmp_path / "model.keras").is_file()
+def test_python_m_kbert_finetune_parses_as_a_user_runs_it():
+    # The runs above go through the same parser in-process; this checks the
+    # `python -m kbert` entry point itself, without paying for a run.
     result = kbert("finetune", "glue", "--task", "mnli", "--preset", "x")
     assert result.returncode == 2
     assert "invalid choice: 'mnli'" in result.stderr
+    result = kbert("evaluate", "--help")
+    assert result.returncode == 0
+    assert "SQuAD v1.1 EM/F1" in result.stdout
