@@ -123,13 +123,7 @@ def _fit(model, features, labels, weights, settings):
         )
     )
     parts = (
-        (features, labels)
-        if weights is None
-        else (
-            features,
-            labels,
-            weights,
-        )
+        (features, labels) if weights is None else (features, labels, weights)
     )
     dataset = (
         tf.data.Dataset.from_tensor_slices(parts)
