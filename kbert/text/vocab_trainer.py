@@ -7,6 +7,7 @@ from kbert.text.vocabulary import SPECIAL_TOKENS
 
 # The learner keeps a vocabulary between (1 - slack) * size and size.
 _SLACK = 0.01
+_ATTEMPTS = 3
 
 
 def basic_tokenize(text, lowercase, cache=None):
@@ -90,16 +91,34 @@ def train_vocabulary(word_counts, size):
         raise ValueError("The corpus has no words to learn a vocabulary from.")
     # Sorted so that the learner sees the same order on every run.
     items = sorted(word_counts.items(), key=lambda item: (-item[1], item[0]))
-    tokens = learner.learn(
-        items,
-        vocab_size=size,
-        reserved_tokens=list(SPECIAL_TOKENS),
-        upper_thresh=max(2, items[0][1] + 1),
-        lower_thresh=1,
-        num_iterations=8,
-        max_input_tokens=-1,
-        max_unique_chars=max(1000, size // 4),
-        slack_ratio=_SLACK,
-    )
+    target = size
+    for _ in range(_ATTEMPTS):
+        tokens = learner.learn(
+            items,
+            vocab_size=target,
+            reserved_tokens=list(SPECIAL_TOKENS),
+            upper_thresh=max(2, items[0][1] + 1),
+            lower_thresh=1,
+            num_iterations=8,
+            max_input_tokens=-1,
+            max_unique_chars=max(1000, size // 4),
+            slack_ratio=_SLACK,
+        )
+        if size * (1 - _SLACK) <= len(tokens) <= size:
+            break
+        # The threshold search can land short of (or past) the size asked
+        # for on small corpora: ask again, shifted by the miss.
+        target = max(len(SPECIAL_TOKENS) + 1, target + size - len(tokens))
     rest = [t for t in tokens if t not in SPECIAL_TOKENS]
-    return list(SPECIAL_TOKENS) + rest[: size - len(SPECIAL_TOKENS)]
+    excess = len(SPECIAL_TOKENS) + len(rest) - size
+    if excess > 0:
+        # Drop the last multi-character pieces; single characters (and
+        # their ## forms) keep every word spellable.
+        drop = set()
+        for token in reversed(rest):
+            if len(drop) == excess:
+                break
+            if len(token.removeprefix("##")) > 1:
+                drop.add(token)
+        rest = [t for t in rest if t not in drop]
+    return list(SPECIAL_TOKENS) + rest

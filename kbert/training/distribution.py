@@ -89,6 +89,10 @@ def _jax_distribution(name):
 def _tensorflow_distribution(name):
     import tensorflow as tf
 
+    if name == "multi_worker":
+        # Before anything else touches the TF context: collectives can only
+        # be configured at start-up.
+        return _multi_worker(tf)
     gpus = tf.config.list_logical_devices("GPU")
     if name == "auto":
         if len(gpus) > 1:
@@ -98,30 +102,10 @@ def _tensorflow_distribution(name):
     if name == "cpu":
         return Distribution(name, tf.distribute.OneDeviceStrategy("/cpu:0"))
     if name == "mirrored":
-        devices = [
-            d.name for d in gpus or tf.config.list_logical_devices("CPU")
-        ]
+        devices = [d.name for d in gpus or tf.config.list_logical_devices("CPU")]
         strategy = tf.distribute.MirroredStrategy(devices)
         return Distribution(
             name, strategy, num_replicas=strategy.num_replicas_in_sync
-        )
-    if name == "multi_worker":
-        config = json.loads(os.environ.get("TF_CONFIG") or "{}")
-        if "cluster" not in config or "task" not in config:
-            raise ValueError(
-                "The 'multi_worker' strategy reads its cluster from the "
-                "TF_CONFIG environment variable, which is "
-                f"{os.environ.get('TF_CONFIG')!r}. Set it to "
-                '{"cluster": {"worker": ["host:port", ...]}, '
-                '"task": {"type": "worker", "index": i}} on every worker.'
-            )
-        strategy = tf.distribute.MultiWorkerMirroredStrategy()
-        return Distribution(
-            name,
-            strategy,
-            num_replicas=strategy.num_replicas_in_sync,
-            worker_index=config["task"]["index"],
-            num_workers=len(config["cluster"]["worker"]),
         )
     # name == "tpu"
     try:
@@ -136,4 +120,24 @@ def _tensorflow_distribution(name):
     strategy = tf.distribute.TPUStrategy(resolver)
     return Distribution(
         name, strategy, num_replicas=strategy.num_replicas_in_sync
+    )
+
+
+def _multi_worker(tf):
+    config = json.loads(os.environ.get("TF_CONFIG") or "{}")
+    if "cluster" not in config or "task" not in config:
+        raise ValueError(
+            "The 'multi_worker' strategy reads its cluster from the "
+            "TF_CONFIG environment variable, which is "
+            f"{os.environ.get('TF_CONFIG')!r}. Set it to "
+            '{"cluster": {"worker": ["host:port", ...]}, '
+            '"task": {"type": "worker", "index": i}} on every worker.'
+        )
+    strategy = tf.distribute.MultiWorkerMirroredStrategy()
+    return Distribution(
+        "multi_worker",
+        strategy,
+        num_replicas=strategy.num_replicas_in_sync,
+        worker_index=config["task"]["index"],
+        num_workers=len(config["cluster"]["worker"]),
     )

@@ -41,12 +41,13 @@ def pretrain(settings, verbose="auto"):
         phase-1 batch of `seed`, inference mode), also written to
         `OUTPUT/metrics.json`.
     """
+    # First: multi-worker collectives must be set up before any TF op runs.
+    distribution = resolve_distribution(settings["strategy"])
     output = settings["output"]
     os.makedirs(output, exist_ok=True)
     keras.utils.set_random_seed(settings["seed"])
     if settings["mixed_precision"] != "none":
         keras.config.set_dtype_policy(f"mixed_{settings['mixed_precision']}")
-    distribution = resolve_distribution(settings["strategy"])
 
     vocabulary = _vocabulary(settings)
     corpus = _tokenized_corpus(settings, vocabulary, output)

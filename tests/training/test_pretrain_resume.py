@@ -90,5 +90,9 @@ def test_killed_run_resumes_and_ends_like_an_uninterrupted_one(
     ]
     difference = max(np.abs(a - b).max() for a, b in zip(*weights))
     assert difference < 1e-5
-    # The run learned something: the final model is not the initial one.
-    assert expected["eval_loss"] < 10.3
+    # Training went on after the resume: step 12 differs from step 9.
+    step_9 = keras.saving.load_model(
+        resumed / "checkpoints" / "step-00000009" / "model.keras"
+    ).backbone.get_weights()
+    moved = max(np.abs(a - b).max() for a, b in zip(step_9, weights[1]))
+    assert moved > 1e-4
