@@ -76,7 +76,9 @@ class CoreBertTokenizer(WordPieceTokenizerBase):
         char_end = tf.where(
             is_last,
             tf.gather(text_bytes, char_row),
-            tf.concat([char_start[1:], tf.zeros([1], tf.int64)], 0)[:num_chars],
+            tf.concat([char_start[1:], tf.zeros([1], tf.int64)], 0)[
+                :num_chars
+            ],
         )
 
         # Normalize: each character becomes 0..expansion output characters.
@@ -87,8 +89,9 @@ class CoreBertTokenizer(WordPieceTokenizerBase):
         )
         rows = tf.gather(
             self._blocks,
-            block * _BLOCK_SIZE
-            + tf.bitwise.bitwise_and(codepoints, _BLOCK_SIZE - 1),
+            block * _BLOCK_SIZE + tf.bitwise.bitwise_and(
+                codepoints, _BLOCK_SIZE - 1
+            ),
         )  # (C, 1 + expansion)
         counts = rows[:, 0]
         source = tf.repeat(tf.range(num_chars), tf.cast(counts, tf.int64))
@@ -171,16 +174,8 @@ class CoreBertTokenizer(WordPieceTokenizerBase):
         too_long = lengths > MAX_CHARS_PER_WORD
         piece_lengths = tf.range(1, self._max_piece_chars + 1)
 
-        def step(
-            active,
-            position,
-            failed,
-            out_word,
-            out_id,
-            out_start,
-            out_end,
-            index,
-        ):
+        def step(active, position, failed, out_word, out_id, out_start,
+                 out_end, index):
             remaining = tf.gather(lengths, active) - position
             width = tf.minimum(
                 tf.reduce_max(tf.concat([remaining, [1]], 0)),
@@ -224,7 +219,9 @@ class CoreBertTokenizer(WordPieceTokenizerBase):
             out_end = out_end.write(
                 index, tf.cast(tf.gather(end, index_matched), tf.int64)
             )
-            going = tf.where(matched & (end < tf.gather(lengths, active)))[:, 0]
+            going = tf.where(matched & (end < tf.gather(lengths, active)))[
+                :, 0
+            ]
             return (
                 tf.gather(active, going),
                 tf.gather(end, going),
@@ -239,10 +236,7 @@ class CoreBertTokenizer(WordPieceTokenizerBase):
         def arrays(dtype):
             # An empty first element keeps `concat` valid with no pieces.
             return tf.TensorArray(
-                dtype,
-                size=0,
-                dynamic_size=True,
-                infer_shape=False,
+                dtype, size=0, dynamic_size=True, infer_shape=False,
                 element_shape=tf.TensorShape([None]),
             ).write(0, tf.zeros([0], dtype))
 
@@ -256,20 +250,22 @@ class CoreBertTokenizer(WordPieceTokenizerBase):
             arrays(tf.int64),
             tf.constant(1),
         )
-        (_, _, failed, out_word, out_id, out_start, out_end, _) = tf.while_loop(
-            lambda active, *rest: tf.size(active) > 0,
-            step,
-            loop_vars,
-            shape_invariants=(
-                tf.TensorShape([None]),
-                tf.TensorShape([None]),
-                tf.TensorShape([None]),
-                tf.TensorShape(None),
-                tf.TensorShape(None),
-                tf.TensorShape(None),
-                tf.TensorShape(None),
-                tf.TensorShape([]),
-            ),
+        (_, _, failed, out_word, out_id, out_start, out_end, _) = (
+            tf.while_loop(
+                lambda active, *rest: tf.size(active) > 0,
+                step,
+                loop_vars,
+                shape_invariants=(
+                    tf.TensorShape([None]),
+                    tf.TensorShape([None]),
+                    tf.TensorShape([None]),
+                    tf.TensorShape(None),
+                    tf.TensorShape(None),
+                    tf.TensorShape(None),
+                    tf.TensorShape(None),
+                    tf.TensorShape([]),
+                ),
+            )
         )
         word = out_word.concat()
         keep = tf.where(~tf.gather(failed, word))[:, 0]

@@ -51,7 +51,9 @@ def pack_segments(
     [[2, 5, 6, 3, 8, 3]]
     """
     num_specials = 2 if segments_b is None else 3
-    if not isinstance(sequence_length, int) or (sequence_length < num_specials):
+    if not isinstance(sequence_length, int) or (
+        sequence_length < num_specials
+    ):
         raise ValueError(
             "Received an invalid value for `sequence_length`: expected an "
             f"int >= {num_specials} (room for the special tokens). "
@@ -97,11 +99,9 @@ def _as_ragged(segments, name):
     if isinstance(segments, tf.RaggedTensor):
         ragged = segments
     else:
-        ragged = (
-            tf.ragged.constant(segments)
-            if isinstance(segments, list)
-            else tf.RaggedTensor.from_tensor(segments)
-        )
+        ragged = tf.ragged.constant(segments) if isinstance(
+            segments, list
+        ) else tf.RaggedTensor.from_tensor(segments)
     if ragged.shape.rank != 2:
         raise ValueError(
             f"`{name}` must be ragged [N, (tokens)]; received shape "

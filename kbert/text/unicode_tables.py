@@ -86,10 +86,8 @@ def is_boundary(char):
     # Google maps these to " " in `_clean_text`, then splits with
     # `str.split()`, which also splits on U+2028, U+2029 and the other
     # `str.isspace` characters that survive cleaning.
-    return (
-        char in " \t\n\r"
-        or unicodedata.category(char) == "Zs"
-        or (char.isspace())
+    return char in " \t\n\r" or unicodedata.category(char) == "Zs" or (
+        char.isspace()
     )
 
 
@@ -164,7 +162,9 @@ def build_tables(lowercase):
     # as word characters; only the others need `normalize_codepoint`.
     entries = {}
     for cp in range(NUM_CODEPOINTS):
-        if unicodedata.category(chr(cp)) in ("Cn", "Co") and not (is_cjk(cp)):
+        if unicodedata.category(chr(cp)) in ("Cn", "Co") and not (
+            is_cjk(cp)
+        ):
             continue
         entries[cp] = normalize_codepoint(cp, lowercase)
     width = 1 + max(len(entry) for entry in entries.values())
@@ -184,9 +184,7 @@ def build_tables(lowercase):
         dtype=np.int32,
     )
     blocks = np.stack(
-        [
-            np.frombuffer(key, np.int32).reshape(block_size, width)
-            for key in unique
-        ]
+        [np.frombuffer(key, np.int32).reshape(block_size, width)
+         for key in unique]
     )
     return block_index, blocks

@@ -33,7 +33,7 @@ def load_vocabulary(path):
     except UnicodeDecodeError as error:
         raise ValueError(
             f"Vocabulary file {path!r} is not valid UTF-8 (byte "
-            f"{error.start}: {data[error.start : error.start + 1]!r})."
+            f"{error.start}: {data[error.start:error.start + 1]!r})."
         ) from None
     # Only "\n" ends a line: other Unicode separators can be part of a token.
     lines = text.split("\n")
