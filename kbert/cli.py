@@ -22,6 +22,8 @@ COMMANDS = {
     "pretrain": "pretrain",
     "tokenize": "tokenize",
     "vocab": "vocab",
+    "finetune": "finetune",
+    "evaluate": "evaluate",
 }
 
 HELP = {
@@ -37,6 +39,8 @@ HELP = {
     "pretrain": "pretrain a BERT with MLM + NSP (resumes after a crash)",
     "tokenize": "tokenize stdin lines to JSON: ids, tokens, offsets, word ids",
     "vocab": "learn a WordPiece vocab.txt of a given size from text files",
+    "finetune": "fine-tune on GLUE, CoNLL-2003 NER or SQuAD v1.1",
+    "evaluate": "evaluate a fine-tuned model, or score SQuAD predictions",
 }
 
 

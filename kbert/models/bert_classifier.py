@@ -1,0 +1,144 @@
+"""Sentence and sentence-pair classification (or regression) over BERT."""
+
+import keras
+from keras import ops
+
+from kbert.layers.validation import check_positive_int, check_rate
+from kbert.models.bert_backbone import INPUT_NAMES
+from kbert.models.bert_pretrainer import NO_DECAY_NAMES
+
+
+def fine_tuning_optimizer(learning_rate):
+    """AdamW as BERT fine-tunes: decay 0.01, none on LayerNorm and biases."""
+    optimizer = keras.optimizers.AdamW(
+        learning_rate=learning_rate, weight_decay=0.01, epsilon=1e-6
+    )
+    optimizer.exclude_from_weight_decay(var_names=NO_DECAY_NAMES)
+    return optimizer
+
+
+@keras.saving.register_keras_serializable(package="kbert")
+class BertClassifier(keras.Model):
+    """`pooled_output` -> dropout -> dense: one label per sequence.
+
+    Inputs: the backbone's `token_ids`, `segment_ids` and `padding_mask`
+    (a pair is packed `[CLS] A [SEP] B [SEP]` with segment ids 0/1).
+    Output: `{"logits": (B, num_classes)}` in float32, also under mixed
+    precision. With `num_classes=1` the single output is a regression score
+    (STS-B) and the default loss is mean squared error; otherwise labels are
+    int class ids and the loss is softmax cross-entropy.
+
+    Args:
+        backbone: a `BertBackbone`.
+        num_classes: number of classes (>= 2), or 1 for regression.
+        dropout: dropout rate on `pooled_output` before the dense layer.
+
+    Example:
+    >>> backbone = BertBackbone.from_preset("bert_tiny", vocabulary_size=100)
+    >>> classifier = BertClassifier(backbone, num_classes=3)
+    >>> classifier.compile()
+    """
+
+    def __init__(self, backbone, num_classes=2, dropout=0.1, **kwargs):
+        check_positive_int("num_classes", num_classes)
+        check_rate("dropout", dropout)
+
+        # === Layers ===
+        dropout_layer = keras.layers.Dropout(
+            dropout, dtype=backbone.dtype_policy, name="classifier_dropout"
+        )
+        dense = keras.layers.Dense(
+            num_classes,
+            kernel_initializer=keras.initializers.TruncatedNormal(
+                stddev=backbone.initializer_range
+            ),
+            dtype=backbone.dtype_policy,
+            name="classifier_dense",
+        )
+
+        # === Functional model ===
+        inputs = {
+            name: keras.Input(shape=(None,), dtype="int32", name=name)
+            for name in INPUT_NAMES
+        }
+        pooled = backbone(inputs)["pooled_output"]  # (B, H)
+        # Logits leave in float32 so the loss is computed in float32.
+        logits = ops.cast(dense(dropout_layer(pooled)), "float32")
+        super().__init__(inputs=inputs, outputs={"logits": logits}, **kwargs)
+
+        self.backbone = backbone
+        self.classifier_dropout = dropout_layer
+        self.classifier_dense = dense
+
+        # === Config ===
+        self.num_classes = num_classes
+        self.dropout = dropout
+
+    def call(self, inputs, training=None, mask=None):
+        # Extra keys (e.g. an example id) would shift dict inputs, which
+        # Keras matches by position; select ours by name.
+        if isinstance(inputs, dict):
+            inputs = {name: inputs[name] for name in INPUT_NAMES}
+        return super().call(inputs, training=training, mask=mask)
+
+    @property
+    def is_regression(self):
+        return self.num_classes == 1
+
+    def compile(
+        self,
+        optimizer="auto",
+        loss="auto",
+        weighted_metrics="auto",
+        **kwargs,
+    ):
+        """Compiles with fine-tuning defaults unless given others.
+
+        Args:
+            optimizer: "auto" is AdamW (learning rate 2e-5, weight decay
+                0.01, none on LayerNorm and biases); or any Keras optimizer.
+            loss: "auto" is sparse softmax cross-entropy on the logits, or
+                mean squared error for regression.
+            weighted_metrics: "auto" is accuracy, or mean absolute error
+                for regression.
+            **kwargs: passed to `keras.Model.compile`.
+        """
+        if optimizer == "auto":
+            optimizer = fine_tuning_optimizer(2e-5)
+        if loss == "auto":
+            loss = (
+                keras.losses.MeanSquaredError()
+                if self.is_regression
+                else keras.losses.SparseCategoricalCrossentropy(
+                    from_logits=True
+                )
+            )
+        if weighted_metrics == "auto":
+            weighted_metrics = [
+                keras.metrics.MeanAbsoluteError(name="mae")
+                if self.is_regression
+                else keras.metrics.SparseCategoricalAccuracy(name="accuracy")
+            ]
+        super().compile(
+            optimizer=optimizer,
+            loss=loss,
+            weighted_metrics=weighted_metrics,
+            **kwargs,
+        )
+
+    def get_config(self):
+        return {
+            "name": self.name,
+            "trainable": self.trainable,
+            "backbone": keras.saving.serialize_keras_object(self.backbone),
+            "num_classes": self.num_classes,
+            "dropout": self.dropout,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config["backbone"] = keras.saving.deserialize_keras_object(
+            config["backbone"]
+        )
+        return cls(**config)

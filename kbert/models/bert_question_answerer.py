@@ -1,0 +1,130 @@
+"""Extractive question answering (SQuAD) over BERT: span start and end."""
+
+import keras
+from keras import ops
+
+from kbert.models.bert_backbone import INPUT_NAMES
+from kbert.models.bert_classifier import fine_tuning_optimizer
+
+# Added to the logits of padding positions: far below any real logit, yet
+# finite so the softmax and its gradient stay finite in float32.
+PADDING_LOGIT = -1e9
+
+
+@keras.saving.register_keras_serializable(package="kbert")
+class BertQuestionAnswerer(keras.Model):
+    """`sequence_output` -> dense(2): start and end logits per token.
+
+    Inputs: the backbone's `token_ids`, `segment_ids`, `padding_mask`, for
+    `[CLS] question [SEP] context window [SEP]`.
+    Outputs: float32 `{"start": (B, T), "end": (B, T)}`; padding positions
+    get a logit of -1e9, so they are never chosen and carry no probability.
+    Labels use the same keys: `{"start": start_positions, "end":
+    end_positions}` (token indices; 0, the `[CLS]`, for a window that does
+    not hold the answer). The default loss is the mean of the start and end
+    cross-entropies, as in BERT.
+
+    Args:
+        backbone: a `BertBackbone`.
+
+    Example:
+    >>> backbone = BertBackbone.from_preset("bert_tiny", vocabulary_size=100)
+    >>> answerer = BertQuestionAnswerer(backbone)
+    >>> answerer.compile()
+    """
+
+    def __init__(self, backbone, **kwargs):
+        # === Layers ===
+        span_dense = keras.layers.Dense(
+            2,
+            kernel_initializer=keras.initializers.TruncatedNormal(
+                stddev=backbone.initializer_range
+            ),
+            dtype=backbone.dtype_policy,
+            name="span_dense",
+        )
+
+        # === Functional model ===
+        inputs = {
+            name: keras.Input(shape=(None,), dtype="int32", name=name)
+            for name in INPUT_NAMES
+        }
+        sequence = backbone(inputs)["sequence_output"]  # (B, T, H)
+        logits = ops.cast(span_dense(sequence), "float32")  # (B, T, 2)
+        is_padding = ops.equal(ops.cast(inputs["padding_mask"], "int32"), 0)
+        start_logits, end_logits = (
+            ops.where(is_padding, PADDING_LOGIT, logits[..., index])
+            for index in (0, 1)
+        )
+        super().__init__(
+            inputs=inputs,
+            outputs={"start": start_logits, "end": end_logits},
+            **kwargs,
+        )
+
+        self.backbone = backbone
+        self.span_dense = span_dense
+
+    def call(self, inputs, training=None, mask=None):
+        if isinstance(inputs, dict):
+            inputs = {name: inputs[name] for name in INPUT_NAMES}
+        return super().call(inputs, training=training, mask=mask)
+
+    def compile(
+        self,
+        optimizer="auto",
+        loss="auto",
+        loss_weights="auto",
+        weighted_metrics="auto",
+        **kwargs,
+    ):
+        """Compiles with fine-tuning defaults unless given others.
+
+        Args:
+            optimizer: "auto" is AdamW (learning rate 5e-5, weight decay
+                0.01, none on LayerNorm and biases); or any Keras optimizer.
+            loss: "auto" is softmax cross-entropy over positions for
+                `start` and `end`.
+            loss_weights: "auto" weighs each by 0.5, so the total is their
+                mean (BERT's SQuAD loss).
+            weighted_metrics: "auto" is position accuracy for each.
+            **kwargs: passed to `keras.Model.compile`.
+        """
+        if optimizer == "auto":
+            optimizer = fine_tuning_optimizer(5e-5)
+        if loss == "auto":
+            loss = {
+                key: keras.losses.SparseCategoricalCrossentropy(
+                    from_logits=True
+                )
+                for key in ("start", "end")
+            }
+        if loss_weights == "auto":
+            loss_weights = {"start": 0.5, "end": 0.5}
+        if weighted_metrics == "auto":
+            weighted_metrics = {
+                key: [keras.metrics.SparseCategoricalAccuracy(name="accuracy")]
+                for key in ("start", "end")
+            }
+        super().compile(
+            optimizer=optimizer,
+            loss=loss,
+            loss_weights=loss_weights,
+            weighted_metrics=weighted_metrics,
+            **kwargs,
+        )
+
+    def get_config(self):
+        return {
+            "name": self.name,
+            "trainable": self.trainable,
+            "backbone": keras.saving.serialize_keras_object(self.backbone),
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config["backbone"] = keras.saving.deserialize_keras_object(
+            config["backbone"]
+        )
+        return cls(**config)

@@ -1,0 +1,127 @@
+"""Token classification (NER) over BERT: one label per token."""
+
+import keras
+from keras import ops
+
+from kbert.layers.validation import check_positive_int, check_rate
+from kbert.models.bert_backbone import INPUT_NAMES
+from kbert.models.bert_classifier import fine_tuning_optimizer
+
+
+@keras.saving.register_keras_serializable(package="kbert")
+class BertTokenClassifier(keras.Model):
+    """`sequence_output` -> dropout -> dense: a label for every token.
+
+    Inputs: the backbone's `token_ids`, `segment_ids`, `padding_mask`.
+    Output: `{"logits": (B, T, num_classes)}` in float32. Labels are int
+    class ids `(B, T)`; as in BERT's NER recipe, each word's label sits on
+    its first WordPiece and the sample weights `(B, T)` are 1 there and 0 on
+    other pieces, special tokens and padding, so only first pieces count in
+    the loss and metrics (the default loss averages over weighted tokens).
+
+    Args:
+        backbone: a `BertBackbone`.
+        num_classes: number of token labels (>= 2).
+        dropout: dropout rate on `sequence_output` before the dense layer.
+
+    Example:
+    >>> backbone = BertBackbone.from_preset("bert_tiny", vocabulary_size=100)
+    >>> tagger = BertTokenClassifier(backbone, num_classes=9)
+    >>> tagger.compile()
+    """
+
+    def __init__(self, backbone, num_classes, dropout=0.1, **kwargs):
+        check_positive_int("num_classes", num_classes)
+        if num_classes < 2:
+            raise ValueError(
+                "Received an invalid value for `num_classes`: a token "
+                f"classifier needs at least 2. Received: num_classes="
+                f"{num_classes!r}"
+            )
+        check_rate("dropout", dropout)
+
+        # === Layers ===
+        dropout_layer = keras.layers.Dropout(
+            dropout, dtype=backbone.dtype_policy, name="token_dropout"
+        )
+        dense = keras.layers.Dense(
+            num_classes,
+            kernel_initializer=keras.initializers.TruncatedNormal(
+                stddev=backbone.initializer_range
+            ),
+            dtype=backbone.dtype_policy,
+            name="token_dense",
+        )
+
+        # === Functional model ===
+        inputs = {
+            name: keras.Input(shape=(None,), dtype="int32", name=name)
+            for name in INPUT_NAMES
+        }
+        sequence = backbone(inputs)["sequence_output"]  # (B, T, H)
+        logits = ops.cast(dense(dropout_layer(sequence)), "float32")
+        super().__init__(inputs=inputs, outputs={"logits": logits}, **kwargs)
+
+        self.backbone = backbone
+        self.token_dropout = dropout_layer
+        self.token_dense = dense
+
+        # === Config ===
+        self.num_classes = num_classes
+        self.dropout = dropout
+
+    def call(self, inputs, training=None, mask=None):
+        if isinstance(inputs, dict):
+            inputs = {name: inputs[name] for name in INPUT_NAMES}
+        return super().call(inputs, training=training, mask=mask)
+
+    def compile(
+        self,
+        optimizer="auto",
+        loss="auto",
+        weighted_metrics="auto",
+        **kwargs,
+    ):
+        """Compiles with fine-tuning defaults unless given others.
+
+        Args:
+            optimizer: "auto" is AdamW (learning rate 5e-5, weight decay
+                0.01, none on LayerNorm and biases); or any Keras optimizer.
+            loss: "auto" is softmax cross-entropy averaged over the tokens
+                with non-zero sample weight (first pieces).
+            weighted_metrics: "auto" is token accuracy on first pieces.
+            **kwargs: passed to `keras.Model.compile`.
+        """
+        if optimizer == "auto":
+            optimizer = fine_tuning_optimizer(5e-5)
+        if loss == "auto":
+            loss = keras.losses.SparseCategoricalCrossentropy(
+                from_logits=True, reduction="mean_with_sample_weight"
+            )
+        if weighted_metrics == "auto":
+            weighted_metrics = [
+                keras.metrics.SparseCategoricalAccuracy(name="accuracy")
+            ]
+        super().compile(
+            optimizer=optimizer,
+            loss=loss,
+            weighted_metrics=weighted_metrics,
+            **kwargs,
+        )
+
+    def get_config(self):
+        return {
+            "name": self.name,
+            "trainable": self.trainable,
+            "backbone": keras.saving.serialize_keras_object(self.backbone),
+            "num_classes": self.num_classes,
+            "dropout": self.dropout,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config["backbone"] = keras.saving.deserialize_keras_object(
+            config["backbone"]
+        )
+        return cls(**config)

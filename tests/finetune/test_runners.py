@@ -1,0 +1,237 @@
+"""Every runner end to end through the command line, on a tiny model."""
+
+import json
+import subprocess
+import sys
+
+import keras
+import numpy as np
+import pytest
+
+from kbert.cli import main
+from kbert.models import (
+    BertBackbone,
+    BertClassifier,
+    BertQuestionAnswerer,
+    BertTokenClassifier,
+)
+from kbert.text import load_vocabulary
+from tests.conftest import REPO
+
+QUICK = [
+    "--max-train-examples", "16",
+    "--max-eval-examples", "12",
+    "--epochs", "1",
+    "--batch-size", "8",
+    "--verbose", "0",
+]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory):
+    from tests.conftest import SHARED_DATA
+
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"the shared datasets are not at {SHARED_DATA}")
+    vocabulary = load_vocabulary(
+        SHARED_DATA / "bert_vocab" / "bert-base-uncased-vocab.txt"
+    )
+    backbone = BertBackbone(
+        vocabulary_size=len(vocabulary),
+        num_layers=1,
+        hidden_dim=16,
+        num_heads=2,
+        intermediate_dim=32,
+        max_sequence_length=64,
+    )
+    backbone.set_vocabulary(vocabulary)
+    path = tmp_path_factory.mktemp("tiny") / "backbone.keras"
+    backbone.save(path)
+    return str(path)
+
+
+def read_metrics(folder):
+    with open(folder / "metrics.json") as file:
+        return json.load(file)
+
+
+def evaluate(*args, capsys):
+    capsys.readouterr()
+    assert main(["evaluate", *args]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_finetune_glue_pairs_then_evaluate(tiny_model, tmp_path, capsys):
+    output = tmp_path / "mrpc"
+    argv = ["finetune", "glue", "--task", "mrpc", "--model", tiny_model]
+    argv += ["--output", str(output), "--sequence-length", "32", *QUICK]
+    assert main(argv) == 0
+    metrics = read_metrics(output)
+    assert metrics["train_examples"] == 16
+    assert metrics["metrics"]["eval_examples"] == 12
+    assert set(metrics["metrics"]) == {"accuracy", "f1", "eval_examples"}
+    assert len(metrics["train_losses"]) == 1
+    model = keras.saving.load_model(output / "model.keras", compile=False)
+    assert isinstance(model, BertClassifier) and model.num_classes == 2
+    # The saved model evaluates to the metrics the run wrote.
+    again = evaluate(
+        "glue", "--task", "mrpc", "--model", str(output / "model.keras"),
+        "--max-eval-examples", "12", "--sequence-length", "32",
+        capsys=capsys,
+    )  # fmt: skip
+    assert again == metrics["metrics"]
+
+
+def test_finetune_glue_regression(tiny_model, tmp_path):
+    output = tmp_path / "stsb"
+    argv = ["finetune", "glue", "--task", "stsb", "--model", tiny_model]
+    argv += ["--output", str(output), "--sequence-length", "32", *QUICK]
+    assert main(argv) == 0
+    metrics = read_metrics(output)["metrics"]
+    assert set(metrics) == {"pearson", "spearman", "eval_examples"}
+    assert -1.0 <= metrics["pearson"] <= 1.0
+    model = keras.saving.load_model(output / "model.keras", compile=False)
+    assert model.num_classes == 1
+
+
+def test_finetune_ner_then_evaluate_iob1(tiny_model, tmp_path, capsys):
+    from tests.conftest import SHARED_DATA
+
+    output = tmp_path / "ner"
+    argv = ["finetune", "ner", "--model", tiny_model, "--output", str(output)]
+    argv += ["--sequence-length", "48", *QUICK]
+    assert main(argv) == 0
+    metrics = read_metrics(output)
+    assert metrics["train_sentences"] == 16
+    assert metrics["metrics"]["eval_sentences"] == 12
+    model_path = str(output / "model.keras")
+    model = keras.saving.load_model(model_path, compile=False)
+    assert isinstance(model, BertTokenClassifier)
+    # The original IOB1 test file holds the same sentences: same scores.
+    iob1 = SHARED_DATA / "conll2003" / "original_iob1" / "eng.testb"
+    again = evaluate(
+        "ner", "--model", model_path, "--eval-file", str(iob1),
+        "--scheme", "iob1", "--max-eval-examples", "12",
+        "--sequence-length", "48", capsys=capsys,
+    )  # fmt: skip
+    for key in ("precision", "recall", "f1", "accuracy"):
+        assert again[key] == pytest.approx(metrics["metrics"][key])
+
+
+def test_finetune_squad_then_evaluate_and_score_file(
+    tiny_model, tmp_path, capsys
+):
+    from tests.conftest import SHARED_DATA
+
+    output = tmp_path / "squad"
+    windows = ["--sequence-length", "64", "--doc-stride", "32"]
+    windows += ["--max-query-length", "16"]
+    argv = ["finetune", "squad", "--model", tiny_model]
+    argv += ["--output", str(output), *windows, *QUICK]
+    assert main(argv) == 0
+    metrics = read_metrics(output)
+    assert metrics["train_questions"] == 16
+    assert metrics["train_windows"] > 16  # contexts need several windows
+    assert metrics["metrics"]["eval_questions"] == 12
+    predictions = json.loads((output / "predictions.json").read_text())
+    assert len(predictions) == 12
+    model_path = str(output / "model.keras")
+    assert isinstance(
+        keras.saving.load_model(model_path, compile=False),
+        BertQuestionAnswerer,
+    )
+    rewritten = tmp_path / "again.json"
+    again = evaluate(
+        "squad", "--model", model_path, "--max-eval-examples", "12",
+        "--write-predictions", str(rewritten), *windows, capsys=capsys,
+    )  # fmt: skip
+    assert again == metrics["metrics"]
+    assert json.loads(rewritten.read_text()) == predictions
+    # The official metric on the predictions file: over all 10,570 dev
+    # questions, the 10,558 unanswered ones scoring 0.
+    dataset = SHARED_DATA / "squad_v1.1" / "dev-v1.1.json.gz"
+    scored = evaluate(
+        "squad", "--dataset", str(dataset), "--predictions",
+        str(output / "predictions.json"), capsys=capsys,
+    )  # fmt: skip
+    assert scored["total"] == 10570 and scored["unanswered"] == 10558
+    np.testing.assert_allclose(
+        scored["f1"], metrics["metrics"]["f1"] * 12 / 10570, rtol=1e-9
+    )
+
+
+def kbert(*args):
+    return subprocess.run(
+        [sys.executable, "-m", "kbert", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_bad_runner_input_is_reported(tmp_path, capsys):
+    with pytest.raises(SystemExit, match="No model file at 'missing.keras'"):
+        main(["finetune", "glue", "--task", "sst2", "--model",
+              "missing.keras", "--output", str(tmp_path)])  # fmt: skip
+    with pytest.raises(SystemExit, match="give --vocabulary"):
+        main(["finetune", "ner", "--preset", "bert_tiny", "--output",
+              str(tmp_path)])  # fmt: skip
+    with pytest.raises(SystemExit, match="No qnli train file is bundled"):
+        main(["finetune", "glue", "--task", "qnli", "--preset", "bert_tiny",
+              "--output", str(tmp_path)])  # fmt: skip
+    bad = tmp_path / "preds.json"
+    bad.write_text("[1, 2]")
+    dataset = tmp_path / "data.json"
+    dataset.write_text(json.dumps({"version": "1.1", "data": []}))
+    with pytest.raises(SystemExit, match="must be a JSON object"):
+        main(["evaluate", "squad", "--dataset", str(dataset),
+              "--predictions", str(bad)])  # fmt: skip
+    vocabulary = REPO.parent / "shared" / "data" / "bert_vocab"
+    vocabulary = str(vocabulary / "bert-base-uncased-vocab.txt")
+    with pytest.raises(SystemExit, match="START:STOP"):
+        main(["finetune", "squad", "--preset", "bert_tiny", "--vocabulary",
+              vocabulary, "--output", str(tmp_path),
+              "--train-articles", "first"])  # fmt: skip
+
+
+def test_python_m_kbert_finetune_parses_as_a_user_runs_it():
+    # The runs above go through the same parser in-process; this checks the
+    # `python -m kbert` entry point itself, without paying for a run.
+    result = kbert("finetune", "glue", "--task", "mnli", "--preset", "x")
+    assert result.returncode == 2
+    assert "invalid choice: 'mnli'" in result.stderr
+    result = kbert("evaluate", "--help")
+    assert result.returncode == 0
+    assert "SQuAD v1.1 EM/F1" in result.stdout
+
+
+def test_training_batches_are_cut_to_their_longest_sequence():
+    import tensorflow as tf
+
+    from kbert.training.finetune import _trim_padding
+
+    lengths = np.array([[10], [40], [3], [5]])
+    features = {
+        "token_ids": np.ones((4, 128), "int32"),
+        "padding_mask": (np.arange(128) < lengths).astype("int32"),
+    }
+    token_labels = np.arange(4 * 128).reshape(4, 128).astype("int32")
+    weights = np.ones((4, 128), "float32")
+    dataset = tf.data.Dataset.from_tensor_slices(
+        (features, token_labels, weights)
+    )
+    shapes = [
+        (x["token_ids"].shape, y.shape, w.shape, y[0, -1].numpy())
+        for x, y, w in dataset.batch(2).map(_trim_padding)
+    ]
+    # Longest 40 -> 64 tokens; longest 5 -> 32.
+    assert shapes == [
+        ((2, 64), (2, 64), (2, 64), 63),
+        ((2, 32), (2, 32), (2, 32), 2 * 128 + 31),
+    ]
+    spans = {"start": np.zeros(4, "int32"), "end": np.ones(4, "int32")}
+    dataset = tf.data.Dataset.from_tensor_slices((features, spans))
+    for x, y in dataset.batch(4).map(_trim_padding):
+        assert x["padding_mask"].shape == (4, 64)
+        assert y["start"].shape == (4,)
