@@ -5,20 +5,11 @@ from keras import ops
 
 from kbert.layers.validation import check_positive_int, check_rate
 from kbert.models.bert_backbone import INPUT_NAMES
-from kbert.models.bert_pretrainer import NO_DECAY_NAMES
-
-
-def fine_tuning_optimizer(learning_rate):
-    """AdamW as BERT fine-tunes: decay 0.01, none on LayerNorm and biases."""
-    optimizer = keras.optimizers.AdamW(
-        learning_rate=learning_rate, weight_decay=0.01, epsilon=1e-6
-    )
-    optimizer.exclude_from_weight_decay(var_names=NO_DECAY_NAMES)
-    return optimizer
+from kbert.models.bert_task import BertTask, bert_adamw
 
 
 @keras.saving.register_keras_serializable(package="kbert")
-class BertClassifier(keras.Model):
+class BertClassifier(BertTask):
     """`pooled_output` -> dropout -> dense: one label per sequence.
 
     Inputs: the backbone's `token_ids`, `segment_ids` and `padding_mask`
@@ -104,7 +95,7 @@ class BertClassifier(keras.Model):
             **kwargs: passed to `keras.Model.compile`.
         """
         if optimizer == "auto":
-            optimizer = fine_tuning_optimizer(2e-5)
+            optimizer = bert_adamw(2e-5)
         if loss == "auto":
             loss = (
                 keras.losses.MeanSquaredError()
@@ -127,18 +118,11 @@ class BertClassifier(keras.Model):
         )
 
     def get_config(self):
-        return {
-            "name": self.name,
-            "trainable": self.trainable,
-            "backbone": keras.saving.serialize_keras_object(self.backbone),
-            "num_classes": self.num_classes,
-            "dropout": self.dropout,
-        }
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        config["backbone"] = keras.saving.deserialize_keras_object(
-            config["backbone"]
+        config = super().get_config()
+        config.update(
+            {
+                "num_classes": self.num_classes,
+                "dropout": self.dropout,
+            }
         )
-        return cls(**config)
+        return config

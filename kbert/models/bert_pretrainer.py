@@ -6,13 +6,11 @@ from keras import ops
 from kbert.layers.masked_lm_head import MaskedLMHead
 from kbert.layers.next_sentence_head import NextSentenceHead
 from kbert.models.bert_backbone import INPUT_NAMES
-
-# LayerNorm scales/offsets and all biases get no weight decay (BERT's AdamW).
-NO_DECAY_NAMES = ("bias", "gamma", "beta")
+from kbert.models.bert_task import BertTask, bert_adamw
 
 
 @keras.saving.register_keras_serializable(package="kbert")
-class BertPretrainer(keras.Model):
+class BertPretrainer(BertTask):
     """`BertBackbone` + masked-LM head (tied to the embeddings) + NSP head.
 
     Inputs: the backbone's `token_ids`, `segment_ids`, `padding_mask` and
@@ -86,10 +84,7 @@ class BertPretrainer(keras.Model):
             **kwargs: passed to `keras.Model.compile` (e.g. `jit_compile`).
         """
         if optimizer == "auto":
-            optimizer = keras.optimizers.AdamW(
-                learning_rate=1e-4, weight_decay=0.01, epsilon=1e-6
-            )
-            optimizer.exclude_from_weight_decay(var_names=NO_DECAY_NAMES)
+            optimizer = bert_adamw(1e-4)
         if loss == "auto":
             loss = {
                 "mlm": keras.losses.SparseCategoricalCrossentropy(
@@ -138,17 +133,3 @@ class BertPretrainer(keras.Model):
             return sample_weight
         return {**sample_weight, "nsp": ops.ones_like(y["nsp"], "float32")}
 
-    def get_config(self):
-        return {
-            "name": self.name,
-            "trainable": self.trainable,
-            "backbone": keras.saving.serialize_keras_object(self.backbone),
-        }
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        config["backbone"] = keras.saving.deserialize_keras_object(
-            config["backbone"]
-        )
-        return cls(**config)

@@ -4,7 +4,7 @@ import keras
 from keras import ops
 
 from kbert.models.bert_backbone import INPUT_NAMES
-from kbert.models.bert_classifier import fine_tuning_optimizer
+from kbert.models.bert_task import BertTask, bert_adamw
 
 # Added to the logits of padding positions: far below any real logit, yet
 # finite so the softmax and its gradient stay finite in float32.
@@ -12,7 +12,7 @@ PADDING_LOGIT = -1e9
 
 
 @keras.saving.register_keras_serializable(package="kbert")
-class BertQuestionAnswerer(keras.Model):
+class BertQuestionAnswerer(BertTask):
     """`sequence_output` -> dense(2): start and end logits per token.
 
     Inputs: the backbone's `token_ids`, `segment_ids`, `padding_mask`, for
@@ -91,7 +91,7 @@ class BertQuestionAnswerer(keras.Model):
             **kwargs: passed to `keras.Model.compile`.
         """
         if optimizer == "auto":
-            optimizer = fine_tuning_optimizer(5e-5)
+            optimizer = bert_adamw(5e-5)
         if loss == "auto":
             loss = {
                 key: keras.losses.SparseCategoricalCrossentropy(
@@ -114,17 +114,3 @@ class BertQuestionAnswerer(keras.Model):
             **kwargs,
         )
 
-    def get_config(self):
-        return {
-            "name": self.name,
-            "trainable": self.trainable,
-            "backbone": keras.saving.serialize_keras_object(self.backbone),
-        }
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        config["backbone"] = keras.saving.deserialize_keras_object(
-            config["backbone"]
-        )
-        return cls(**config)

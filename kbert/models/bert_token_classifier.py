@@ -5,11 +5,11 @@ from keras import ops
 
 from kbert.layers.validation import check_positive_int, check_rate
 from kbert.models.bert_backbone import INPUT_NAMES
-from kbert.models.bert_classifier import fine_tuning_optimizer
+from kbert.models.bert_task import BertTask, bert_adamw
 
 
 @keras.saving.register_keras_serializable(package="kbert")
-class BertTokenClassifier(keras.Model):
+class BertTokenClassifier(BertTask):
     """`sequence_output` -> dropout -> dense: a label for every token.
 
     Inputs: the backbone's `token_ids`, `segment_ids`, `padding_mask`.
@@ -93,7 +93,7 @@ class BertTokenClassifier(keras.Model):
             **kwargs: passed to `keras.Model.compile`.
         """
         if optimizer == "auto":
-            optimizer = fine_tuning_optimizer(5e-5)
+            optimizer = bert_adamw(5e-5)
         if loss == "auto":
             loss = keras.losses.SparseCategoricalCrossentropy(
                 from_logits=True, reduction="mean_with_sample_weight"
@@ -110,18 +110,11 @@ class BertTokenClassifier(keras.Model):
         )
 
     def get_config(self):
-        return {
-            "name": self.name,
-            "trainable": self.trainable,
-            "backbone": keras.saving.serialize_keras_object(self.backbone),
-            "num_classes": self.num_classes,
-            "dropout": self.dropout,
-        }
-
-    @classmethod
-    def from_config(cls, config):
-        config = dict(config)
-        config["backbone"] = keras.saving.deserialize_keras_object(
-            config["backbone"]
+        config = super().get_config()
+        config.update(
+            {
+                "num_classes": self.num_classes,
+                "dropout": self.dropout,
+            }
         )
-        return cls(**config)
+        return config

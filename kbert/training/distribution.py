@@ -102,7 +102,8 @@ def _tensorflow_distribution(name):
     if name == "cpu":
         return Distribution(name, tf.distribute.OneDeviceStrategy("/cpu:0"))
     if name == "mirrored":
-        devices = [d.name for d in gpus or tf.config.list_logical_devices("CPU")]
+        devices = gpus or tf.config.list_logical_devices("CPU")
+        devices = [device.name for device in devices]
         strategy = tf.distribute.MirroredStrategy(devices)
         return Distribution(
             name, strategy, num_replicas=strategy.num_replicas_in_sync

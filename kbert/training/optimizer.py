@@ -1,8 +1,7 @@
 """BERT's optimizer: AdamW with warmup + linear decay and clipping."""
 
-import keras
 
-from kbert.models.bert_pretrainer import NO_DECAY_NAMES
+from kbert.models.bert_task import bert_adamw
 from kbert.training.warmup_linear_decay import WarmupLinearDecay
 
 
@@ -48,12 +47,10 @@ def make_optimizer(
         warmup_steps=warmup_steps,
         micro_batches_per_step=accumulation,
     )
-    optimizer = keras.optimizers.AdamW(
-        learning_rate=schedule,
+    return bert_adamw(
+        schedule,
         weight_decay=weight_decay,
         epsilon=epsilon,
         global_clipnorm=global_clipnorm,
         gradient_accumulation_steps=accumulation if accumulation > 1 else None,
     )
-    optimizer.exclude_from_weight_decay(var_names=NO_DECAY_NAMES)
-    return optimizer

@@ -1,0 +1,51 @@
+"""What every BERT task model shares: a backbone, its config, BERT's AdamW."""
+
+import keras
+
+# LayerNorm scales/offsets and all biases get no weight decay (BERT's AdamW).
+NO_DECAY_NAMES = ("bias", "gamma", "beta")
+
+
+def bert_adamw(learning_rate, weight_decay=0.01, epsilon=1e-6, **kwargs):
+    """AdamW as BERT trains: decay 0.01, none on LayerNorm and biases.
+
+    Args:
+        learning_rate: a float or a learning-rate schedule.
+        weight_decay: decoupled weight decay.
+        epsilon: Adam epsilon (1e-6 in BERT).
+        **kwargs: other `keras.optimizers.AdamW` arguments (clipping,
+            gradient accumulation).
+    """
+    optimizer = keras.optimizers.AdamW(
+        learning_rate=learning_rate,
+        weight_decay=weight_decay,
+        epsilon=epsilon,
+        **kwargs,
+    )
+    optimizer.exclude_from_weight_decay(var_names=NO_DECAY_NAMES)
+    return optimizer
+
+
+class BertTask(keras.Model):
+    """Base of the models built over a `BertBackbone` (pretrainer, heads).
+
+    Subclasses build a functional graph over `backbone`, set
+    `self.backbone`, and add their own constructor arguments to
+    `get_config`; the backbone is serialized here, so `from_config` rebuilds
+    the whole model.
+    """
+
+    def get_config(self):
+        return {
+            "name": self.name,
+            "trainable": self.trainable,
+            "backbone": keras.saving.serialize_keras_object(self.backbone),
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config["backbone"] = keras.saving.deserialize_keras_object(
+            config["backbone"]
+        )
+        return cls(**config)
