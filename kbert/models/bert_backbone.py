@@ -15,13 +15,14 @@ from kbert.layers.validation import (
     check_positive_int,
     check_rate,
 )
+from kbert.models.named_inputs_model import NamedInputsModel
 
 INPUT_NAMES = ("token_ids", "segment_ids", "padding_mask")
 VOCABULARY_FILE = "vocabulary.txt"
 
 
 @keras.saving.register_keras_serializable(package="kbert")
-class BertBackbone(keras.Model):
+class BertBackbone(NamedInputsModel):
     """BERT's transformer encoder, as a functional model with dict I/O.
 
     Inputs: `token_ids`, `segment_ids` (0 for sentence A, 1 for B) and
@@ -160,15 +161,6 @@ class BertBackbone(keras.Model):
         self.initializer_range = initializer_range
         self.lowercase = lowercase
         self.vocabulary = None
-
-    def call(self, inputs, training=None, mask=None):
-        # Keras matches dict inputs to a functional model by position, so an
-        # extra key (e.g. `mask_positions` of a pretraining batch) would
-        # shift every input. Select ours by name.
-        # (Keras itself names a missing key before `call` runs.)
-        if isinstance(inputs, dict):
-            inputs = {name: inputs[name] for name in INPUT_NAMES}
-        return super().call(inputs, training=training, mask=mask)
 
     def set_vocabulary(self, vocabulary):
         """Attaches the WordPiece vocabulary (a list of tokens, id order).

@@ -65,13 +65,6 @@ class BertClassifier(BertTask):
         self.num_classes = num_classes
         self.dropout = dropout
 
-    def call(self, inputs, training=None, mask=None):
-        # Extra keys (e.g. an example id) would shift dict inputs, which
-        # Keras matches by position; select ours by name.
-        if isinstance(inputs, dict):
-            inputs = {name: inputs[name] for name in INPUT_NAMES}
-        return super().call(inputs, training=training, mask=mask)
-
     @property
     def is_regression(self):
         return self.num_classes == 1

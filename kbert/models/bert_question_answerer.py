@@ -65,11 +65,6 @@ class BertQuestionAnswerer(BertTask):
         self.backbone = backbone
         self.span_dense = span_dense
 
-    def call(self, inputs, training=None, mask=None):
-        if isinstance(inputs, dict):
-            inputs = {name: inputs[name] for name in INPUT_NAMES}
-        return super().call(inputs, training=training, mask=mask)
-
     def compile(
         self,
         optimizer="auto",

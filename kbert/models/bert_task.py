@@ -2,6 +2,8 @@
 
 import keras
 
+from kbert.models.named_inputs_model import NamedInputsModel
+
 # LayerNorm scales/offsets and all biases get no weight decay (BERT's AdamW).
 NO_DECAY_NAMES = ("bias", "gamma", "beta")
 
@@ -26,7 +28,7 @@ def bert_adamw(learning_rate, weight_decay=0.01, epsilon=1e-6, **kwargs):
     return optimizer
 
 
-class BertTask(keras.Model):
+class BertTask(NamedInputsModel):
     """Base of the models built over a `BertBackbone` (pretrainer, heads).
 
     Subclasses build a functional graph over `backbone`, set

@@ -70,11 +70,6 @@ class BertTokenClassifier(BertTask):
         self.num_classes = num_classes
         self.dropout = dropout
 
-    def call(self, inputs, training=None, mask=None):
-        if isinstance(inputs, dict):
-            inputs = {name: inputs[name] for name in INPUT_NAMES}
-        return super().call(inputs, training=training, mask=mask)
-
     def compile(
         self,
         optimizer="auto",

@@ -348,10 +348,10 @@ def parse_articles(text):
         ) from None
 
 
-def predict_squad(model, tokenizer, examples, settings):
-    """Answer text per question id, decoded across windows."""
+def _squad_windows(examples, tokenizer, settings):
+    """Returns the QA windows' features and the model inputs among them."""
     from kbert.data.squad import squad_features
-    from kbert.evaluation import decode_answers
+    from kbert.models.bert_backbone import INPUT_NAMES
 
     features = squad_features(
         examples,
@@ -360,10 +360,14 @@ def predict_squad(model, tokenizer, examples, settings):
         doc_stride=settings["doc_stride"],
         max_query_length=settings["max_query_length"],
     )
-    inputs = {
-        name: features[name]
-        for name in ("token_ids", "segment_ids", "padding_mask")
-    }
+    return features, {name: features[name] for name in INPUT_NAMES}
+
+
+def predict_squad(model, tokenizer, examples, settings):
+    """Answer text per question id, decoded across windows."""
+    from kbert.evaluation import decode_answers
+
+    features, inputs = _squad_windows(examples, tokenizer, settings)
     logits = model.predict(
         inputs, batch_size=settings["eval_batch_size"], verbose=0
     )
@@ -415,7 +419,7 @@ def finetune_squad(settings):
     """Fine-tunes a `BertQuestionAnswerer` on SQuAD v1.1 articles."""
     import keras
 
-    from kbert.data.squad import load_squad_json, squad_examples, squad_features
+    from kbert.data.squad import load_squad_json, squad_examples
     from kbert.models import BertQuestionAnswerer
 
     started = time.time()
@@ -431,17 +435,7 @@ def finetune_squad(settings):
         squad_examples(dataset, parse_articles(settings["train_articles"])),
         settings["max_train_examples"],
     )
-    features = squad_features(
-        examples,
-        tokenizer,
-        sequence_length=settings["sequence_length"],
-        doc_stride=settings["doc_stride"],
-        max_query_length=settings["max_query_length"],
-    )
-    inputs = {
-        name: features[name]
-        for name in ("token_ids", "segment_ids", "padding_mask")
-    }
+    features, inputs = _squad_windows(examples, tokenizer, settings)
     labels = {
         "start": features["start_positions"],
         "end": features["end_positions"],
