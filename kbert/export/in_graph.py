@@ -1,0 +1,80 @@
+"""TensorFlow pieces the text-in serving signatures share.
+
+Everything here is core TensorFlow (no tensorflow-text op), so a SavedModel
+built from it loads in a stock TF Serving binary.
+"""
+
+import tensorflow as tf
+
+from kbert.text import pack_segments
+
+# Added to the logits of padding positions (as `BertQuestionAnswerer` does).
+PADDING_LOGIT = -1e9
+
+
+def pack(tokenizer, ids_a, ids_b=None, *, sequence_length):
+    """`[CLS] a [SEP] (b [SEP])`, cut to the longest row of the batch.
+
+    Args:
+        tokenizer: the `CoreBertTokenizer` (for the special ids).
+        ids_a, ids_b: ragged int `[N, (tokens)]`.
+        sequence_length: the most tokens a row may keep.
+
+    Returns:
+        dict of int32 `[N, longest]`: `token_ids`, `segment_ids`,
+        `padding_mask`.
+    """
+    packed = pack_segments(
+        ids_a,
+        ids_b,
+        sequence_length=sequence_length,
+        cls_id=tokenizer.cls_id,
+        sep_id=tokenizer.sep_id,
+        pad_id=tokenizer.pad_id,
+    )
+    return trim_padding(packed)
+
+
+def trim_padding(features):
+    """Cuts padding columns that no row uses (at least one column stays)."""
+    used = tf.maximum(
+        tf.reduce_max(tf.reduce_sum(features["padding_mask"], axis=1)), 1
+    )
+    return {name: value[:, :used] for name, value in features.items()}
+
+
+def char_offsets(texts, byte_offsets):
+    """UTF-8 byte offsets -> character offsets into the same texts.
+
+    Args:
+        texts: tf.string `[N]`.
+        byte_offsets: int `[N, K]` (negative values pass through).
+
+    Returns:
+        int32 `[N, K]`: the number of characters before each byte offset.
+    """
+    byte_offsets = tf.cast(byte_offsets, tf.int32)
+    shape = tf.shape(byte_offsets)
+    prefixes = tf.strings.substr(
+        tf.broadcast_to(texts[:, None], shape),
+        tf.zeros(shape, tf.int32),
+        tf.maximum(byte_offsets, 0),
+    )
+    chars = tf.strings.length(prefixes, unit="UTF8_CHAR")
+    return tf.where(byte_offsets < 0, byte_offsets, chars)
+
+
+def cut(texts, starts, ends):
+    """`texts[i][starts[i, k]:ends[i, k]]` in bytes; "" where start < 0."""
+    shape = tf.shape(starts)
+    pieces = tf.strings.substr(
+        tf.broadcast_to(texts[:, None], shape),
+        tf.maximum(tf.cast(starts, tf.int32), 0),
+        tf.maximum(tf.cast(ends - starts, tf.int32), 0),
+    )
+    return tf.where(starts < 0, tf.constant(""), pieces)
+
+
+def check_batch(tensor, name):
+    """Asserts a rank-1 string batch (the signatures' text inputs)."""
+    return tf.ensure_shape(tf.convert_to_tensor(tensor, tf.string), [None])

@@ -1,0 +1,234 @@
+"""Text-in SavedModels answer as the Python pipelines over the Keras model.
+
+The SavedModels run in a fresh process in which `import tensorflow_text`
+fails (as in stock TF Serving); the pipelines use the tensorflow-text
+tokenizer, NumPy decoding and the Keras model loaded from `.keras`.
+Inputs include an empty string, a 10,000-character text, non-Latin
+scripts, emoji and a batch of 64.
+"""
+
+import itertools
+
+import numpy as np
+import pytest
+
+from tests.export.conftest import LONG_TEXT, TEXTS, serve
+
+BATCH = 64
+
+FILL_TEXTS = [
+    "[MASK]",
+    "The capital of France is [MASK].",
+    "[MASK] and [MASK] went up the hill[MASK]",
+    "no mask here",
+    "",
+    "東京は[MASK]の首都です。",
+    "Москва — [MASK] России.",
+    "😀 [MASK] 🎉",
+    "[MASK] " + LONG_TEXT + " [MASK]",  # the last mask is cut off
+]
+
+QUESTIONS = [
+    ("Where was Jane Austen born?", TEXTS[1]),
+    ("", ""),
+    ("Which town is near Bath?", LONG_TEXT),
+    ("首都は?", TEXTS[2]),
+    ("Что такое Москва?", TEXTS[3]),
+    ("😀?", "😀🎉 emoji context 🎉"),
+    ("How much?", TEXTS[5]),
+    ("Question with no context", ""),
+]
+
+
+def batch_of(items):
+    return list(itertools.islice(itertools.cycle(items), BATCH))
+
+
+def requests(exported):
+    pairs = batch_of(list(itertools.product(TEXTS, TEXTS)))
+    questions = batch_of(QUESTIONS)
+    ids = {
+        "token_ids": [[2, 7592, 2088, 3, 0], [2, 7592, 3, 0, 0]],
+        "segment_ids": [[0] * 5, [0] * 5],
+        "padding_mask": [[1, 1, 1, 1, 0], [1, 1, 1, 0, 0]],
+    }
+    inputs = {
+        "fill_mask": {"text": batch_of(FILL_TEXTS)},
+        "sentence_pair": {
+            "text_a": [a for a, _ in pairs],
+            "text_b": [b for _, b in pairs],
+        },
+        "question_answering": {
+            "question": [q for q, _ in questions],
+            "context": [c for _, c in questions],
+        },
+        "token_classification": {"text": batch_of(TEXTS)},
+        "embedding": {"text": batch_of(TEXTS)},
+    }
+    return [
+        {
+            "model": str(exported[name][1]),
+            "signature": signature,
+            "inputs": value,
+        }
+        for name, text_inputs in inputs.items()
+        for signature, value in (
+            ("serving_default", text_inputs),
+            ("serve_ids", ids),
+        )
+    ]
+
+
+@pytest.fixture(scope="module")
+def served(exported, tmp_path_factory):
+    """(request, answer) pairs keyed by (model name, signature)."""
+    asked = requests(exported)
+    answers = serve(asked, tmp_path_factory.mktemp("serving"))
+    names = {str(path): name for name, (_, path) in exported.items()}
+    return {
+        (names[request["model"]], request["signature"]): (request, answer)
+        for request, answer in zip(asked, answers)
+    }
+
+
+def assert_same_ranking(tokens, scores, expected):
+    """Top-k lists agree: scores within 1e-5; tokens equal, except that
+    two tokens whose scores differ by less than 1e-5 may trade places."""
+    expected_tokens = [token for token, _ in expected]
+    expected_scores = [score for _, score in expected]
+    np.testing.assert_allclose(scores, expected_scores, atol=1e-5)
+    for index, (token, wanted) in enumerate(zip(tokens, expected_tokens)):
+        if token != wanted:
+            near = [t for t, s in expected if abs(s - scores[index]) < 1e-5]
+            assert token in near, (index, tokens, expected_tokens)
+
+
+def test_fill_mask_matches_the_pipeline(exported, served):
+    from kbert.pipelines import FillMaskPipeline
+
+    model, _ = exported["fill_mask"]
+    request, answer = served["fill_mask", "serving_default"]
+    texts = request["inputs"]["text"]
+    expected = FillMaskPipeline(model, top_k=5, sequence_length=128)(texts)
+    assert answer["num_masks"] == [len(rows) for rows in expected]
+    assert answer["num_masks"][:9] == [1, 1, 3, 0, 0, 1, 1, 1, 1]
+    for row, masks in enumerate(expected):
+        for slot, ranked in enumerate(masks):
+            assert_same_ranking(
+                answer["tokens"][row][slot],
+                answer["scores"][row][slot],
+                ranked,
+            )
+        for slot in range(len(masks), len(answer["tokens"][row])):
+            assert answer["tokens"][row][slot] == [""] * 5
+            assert answer["scores"][row][slot] == [0.0] * 5
+
+
+def test_sentence_pair_matches_the_pipeline(exported, served):
+    from kbert.pipelines import SentencePairPipeline
+
+    model, _ = exported["sentence_pair"]
+    request, answer = served["sentence_pair", "serving_default"]
+    expected = SentencePairPipeline(model, sequence_length=128)(
+        request["inputs"]["text_a"], request["inputs"]["text_b"]
+    )
+    np.testing.assert_allclose(
+        answer["probabilities"],
+        [
+            [e["probabilities"][n] for n in ("different", "same")]
+            for e in expected
+        ],
+        atol=1e-5,
+    )
+    assert answer["label"] == [e["label"] for e in expected]
+
+
+def test_question_answering_matches_the_pipeline(exported, served):
+    from kbert.pipelines import QuestionAnsweringPipeline
+
+    model, _ = exported["question_answering"]
+    request, answer = served["question_answering", "serving_default"]
+    questions = request["inputs"]["question"]
+    contexts = request["inputs"]["context"]
+    expected = QuestionAnsweringPipeline(model)(questions, contexts)
+    assert answer["answer"] == [e["answer"] for e in expected]
+    assert answer["start"] == [e["start"] for e in expected]
+    assert answer["end"] == [e["end"] for e in expected]
+    np.testing.assert_allclose(
+        answer["score"], [e["score"] for e in expected], rtol=1e-5, atol=1e-5
+    )
+    for context, text, start, end in zip(
+        contexts, answer["answer"], answer["start"], answer["end"]
+    ):
+        assert context[start:end] == text if start >= 0 else text == ""
+    # The long context needs many windows; the empty one has no answer.
+    assert answer["answer"][2] and answer["answer"][1] == ""
+
+
+def test_token_classification_matches_the_pipeline(exported, served):
+    from kbert.pipelines import TokenClassificationPipeline
+
+    model, _ = exported["token_classification"]
+    request, answer = served["token_classification", "serving_default"]
+    texts = request["inputs"]["text"]
+    expected = TokenClassificationPipeline(model, sequence_length=128)(texts)
+    assert answer["num_entities"] == [len(e) for e in expected]
+    assert sum(answer["num_entities"]) > 0
+    for row, entities in enumerate(expected):
+        count = len(entities)
+        assert answer["entity_text"][row][:count] == [
+            e["text"] for e in entities
+        ]
+        assert answer["entity_label"][row][:count] == [
+            e["label"] for e in entities
+        ]
+        assert answer["entity_start"][row][:count] == [
+            e["start"] for e in entities
+        ]
+        assert answer["entity_end"][row][:count] == [e["end"] for e in entities]
+        assert set(answer["entity_label"][row][count:]) <= {""}
+
+
+def test_embedding_matches_the_sentence_embedder(exported, served):
+    from kbert.convert.sentence_embedder import SentenceEmbedder
+
+    model, _ = exported["embedding"]
+    request, answer = served["embedding", "serving_default"]
+    expected = SentenceEmbedder(model, sequence_length=128).embed(
+        request["inputs"]["text"]
+    )
+    np.testing.assert_allclose(answer["embedding"], expected, atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "fill_mask",
+        "sentence_pair",
+        "question_answering",
+        "token_classification",
+        "embedding",
+    ],
+)
+def test_serve_ids_gives_the_model_outputs(exported, served, name):
+    import keras
+
+    model, _ = exported[name]
+    request, answer = served[name, "serve_ids"]
+    inputs = {
+        key: np.array(value, "int32")
+        for key, value in request["inputs"].items()
+    }
+    if name == "fill_mask":
+        inputs["mask_positions"] = np.broadcast_to(
+            np.arange(5, dtype="int32"), (2, 5)
+        )
+    outputs = model(inputs, training=False)
+    assert sorted(answer) == sorted(outputs)
+    for key, value in outputs.items():
+        np.testing.assert_allclose(
+            answer[key],
+            keras.ops.convert_to_numpy(value),
+            atol=1e-5,
+            rtol=1e-5,
+        )
