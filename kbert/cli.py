@@ -24,6 +24,8 @@ COMMANDS = {
     "vocab": "vocab",
     "finetune": "finetune",
     "evaluate": "evaluate",
+    "export": "export",
+    "serve-check": "serve_check",
 }
 
 HELP = {
@@ -41,6 +43,10 @@ HELP = {
     "vocab": "learn a WordPiece vocab.txt of a given size from text files",
     "finetune": "fine-tune on GLUE, CoNLL-2003 NER or SQuAD v1.1",
     "evaluate": "evaluate a fine-tuned model, or score SQuAD predictions",
+    "export": "export a .keras model as a TF Serving SavedModel with text-in "
+    "signatures",
+    "serve-check": "list a SavedModel's signatures and run an example "
+    "through each",
 }
 
 

@@ -15,14 +15,20 @@ WRITERS = ("keras", "hf", "google")
 
 def add_arguments(parser):
     parser.add_argument(
-        "--from", dest="source", choices=READERS, default="keras",
+        "--from",
+        dest="source",
+        choices=READERS,
+        default="keras",
         help="input format: a Hugging Face directory (config.json, "
         "model.safetensors, vocab.txt), a Google TF1 directory "
         "(bert_config.json, bert_model.ckpt.*, vocab.txt) or a kbert "
         ".keras file (default)",
     )
     parser.add_argument(
-        "--to", dest="target", choices=WRITERS, default="keras",
+        "--to",
+        dest="target",
+        choices=WRITERS,
+        default="keras",
         help="output format: a kbert .keras file (default), a Hugging "
         "Face directory or a Google TF1 directory",
     )
@@ -30,12 +36,18 @@ def add_arguments(parser):
     parser.add_argument("--output", required=True, help="output path")
     casing = parser.add_mutually_exclusive_group()
     casing.add_argument(
-        "--uncased", dest="lowercase", action="store_const", const=True,
+        "--uncased",
+        dest="lowercase",
+        action="store_const",
+        const=True,
         help="the vocabulary is uncased (default: read from the checkpoint "
         "or guessed from the vocabulary)",
     )
     casing.add_argument(
-        "--cased", dest="lowercase", action="store_const", const=False,
+        "--cased",
+        dest="lowercase",
+        action="store_const",
+        const=False,
         help="the vocabulary is cased",
     )
 

@@ -16,18 +16,23 @@ def add_arguments(parser):
         "--model", required=True, help="a kbert .keras file with a vocabulary"
     )
     parser.add_argument(
-        "--input", default="-",
+        "--input",
+        default="-",
         help="a UTF-8 text file, one sentence per line (default: stdin)",
     )
     parser.add_argument(
-        "--max-length", type=int, default=None,
+        "--max-length",
+        type=int,
+        default=None,
         help="tokens per sentence including [CLS] and [SEP] (default: the "
         "model's max_sequence_length; sentence-transformers uses 256 for "
         "all-MiniLM-L6-v2)",
     )
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument(
-        "--format", choices=("json", "tsv"), default="json",
+        "--format",
+        choices=("json", "tsv"),
+        default="json",
         help="one JSON list per line (default) or tab-separated numbers",
     )
 

@@ -6,24 +6,36 @@ import sys
 
 
 def add_arguments(parser):
-    parser.add_argument("--corpus", required=True,
-                        help="corpus in Google's format (see `corpus`)")
+    parser.add_argument(
+        "--corpus",
+        required=True,
+        help="corpus in Google's format (see `corpus`)",
+    )
     parser.add_argument("--vocab", required=True, help="WordPiece vocab.txt")
     parser.add_argument("--max-seq-length", type=int, default=128)
-    parser.add_argument("--max-predictions", type=int, default=20,
-                        help="max_predictions_per_seq")
+    parser.add_argument(
+        "--max-predictions",
+        type=int,
+        default=20,
+        help="max_predictions_per_seq",
+    )
     parser.add_argument("--num-examples", type=int, default=10)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--whole-word", action="store_true",
-                        help="whole-word masking")
-    parser.add_argument("--cased", action="store_true",
-                        help="the vocabulary is cased (no lower-casing)")
+    parser.add_argument(
+        "--whole-word", action="store_true", help="whole-word masking"
+    )
+    parser.add_argument(
+        "--cased",
+        action="store_true",
+        help="the vocabulary is cased (no lower-casing)",
+    )
     parser.add_argument(
         "--output",
         help="write TFRecord shards to this folder instead of printing",
     )
     parser.add_argument(
-        "--dupe-factor", type=int,
+        "--dupe-factor",
+        type=int,
         help="with --output: write this many whole epochs, each with its "
         "own masks, instead of --num-examples examples",
     )
@@ -38,8 +50,10 @@ def run(args):
     from kbert.text import BertTokenizer
 
     if args.num_examples < 1:
-        print(f"error: --num-examples must be positive, got "
-              f"{args.num_examples}", file=sys.stderr)
+        print(
+            f"error: --num-examples must be positive, got {args.num_examples}",
+            file=sys.stderr,
+        )
         return 2
     try:
         documents = read_corpus(args.corpus)
@@ -84,15 +98,22 @@ def run(args):
             length = int(features["padding_mask"][i].numpy().sum())
             slots = int(weights["mlm"][i].numpy().sum())
             token_ids = features["token_ids"][i, :length].numpy().tolist()
-            print(json.dumps({
-                "tokens": [vocabulary[t] for t in token_ids],
-                "token_ids": token_ids,
-                "segment_ids":
-                    features["segment_ids"][i, :length].numpy().tolist(),
-                "mask_positions":
-                    features["mask_positions"][i, :slots].numpy().tolist(),
-                "mask_ids": labels["mlm"][i, :slots].numpy().tolist(),
-                "next_sentence_label": int(labels["nsp"][i]),
-            }, ensure_ascii=False))
+            print(
+                json.dumps(
+                    {
+                        "tokens": [vocabulary[t] for t in token_ids],
+                        "token_ids": token_ids,
+                        "segment_ids": features["segment_ids"][i, :length]
+                        .numpy()
+                        .tolist(),
+                        "mask_positions": features["mask_positions"][i, :slots]
+                        .numpy()
+                        .tolist(),
+                        "mask_ids": labels["mlm"][i, :slots].numpy().tolist(),
+                        "next_sentence_label": int(labels["nsp"][i]),
+                    },
+                    ensure_ascii=False,
+                )
+            )
             printed += 1
     return 0

@@ -13,11 +13,13 @@ _BATCH = 1024
 def add_arguments(parser):
     parser.add_argument("--vocab", required=True, help="path to vocab.txt")
     parser.add_argument(
-        "--cased", action="store_true",
+        "--cased",
+        action="store_true",
         help="cased vocabulary: keep case and accents",
     )
     parser.add_argument(
-        "--pair", action="store_true",
+        "--pair",
+        action="store_true",
         help="each line is A<TAB>B; print packed ids and segment ids",
     )
 
@@ -40,7 +42,7 @@ def run(args):
     lines = _read_lines(sys.stdin.buffer)
     out = sys.stdout
     for start in range(0, len(lines), _BATCH):
-        batch = lines[start:start + _BATCH]
+        batch = lines[start : start + _BATCH]
         if args.pair:
             for line in _pairs(tokenizer, batch):
                 out.write(json.dumps(line, ensure_ascii=False) + "\n")
@@ -64,8 +66,11 @@ def _pairs(tokenizer, batch):
     ids_b = tokenizer.tokenize(seconds)["token_ids"]
     longest = int(tf.reduce_max(ids_a.row_lengths() + ids_b.row_lengths()))
     packed = pack_segments(
-        ids_a, ids_b, sequence_length=longest + 3,
-        cls_id=tokenizer.cls_id, sep_id=tokenizer.sep_id,
+        ids_a,
+        ids_b,
+        sequence_length=longest + 3,
+        cls_id=tokenizer.cls_id,
+        sep_id=tokenizer.sep_id,
         pad_id=tokenizer.pad_id,
     )
     masks = packed["padding_mask"].numpy()

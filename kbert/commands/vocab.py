@@ -8,16 +8,22 @@ from kbert.text.vocab_trainer import count_words, train_vocabulary
 
 def add_arguments(parser):
     parser.add_argument(
-        "--corpus", nargs="+", required=True, metavar="FILE",
+        "--corpus",
+        nargs="+",
+        required=True,
+        metavar="FILE",
         help="UTF-8 text files (.gz allowed), one or more",
     )
     parser.add_argument(
-        "--size", type=int, required=True,
+        "--size",
+        type=int,
+        required=True,
         help="number of vocabulary entries, special tokens included",
     )
     parser.add_argument("--output", required=True, help="vocab.txt to write")
     parser.add_argument(
-        "--cased", action="store_true",
+        "--cased",
+        action="store_true",
         help="keep case and accents (default: uncased)",
     )
 

@@ -129,6 +129,20 @@ def export_saved_model(
     )
 
     archive = keras.export.ExportArchive()
+    # Under jax (through jax2tf) every input shares the batch and length
+    # dimensions, and the length is bounded by the position table.
+    endpoint_options = {}
+    if backend == "jax":
+        names = INPUT_NAMES
+        if isinstance(model, BertPretrainer):
+            names += ("mask_positions",)
+        endpoint_options["jax2tf_kwargs"] = {
+            "polymorphic_shapes": [{name: "(batch, length)" for name in names}],
+            "polymorphic_constraints": (
+                f"length <= {backbone.max_sequence_length}",
+            ),
+            "with_gradient": False,  # serving needs no gradients
+        }
     ids_spec = {
         name: tf.TensorSpec([None, None], tf.int32, name=name)
         for name in INPUT_NAMES
@@ -145,6 +159,7 @@ def export_saved_model(
                     ),
                 }
             ],
+            **endpoint_options,
         )
 
         @tf.function(input_signature=[ids_spec])
@@ -157,7 +172,7 @@ def export_saved_model(
         archive.add_endpoint("serve_ids", serve_ids)
     else:
         model_fn = archive.track_and_add_endpoint(
-            "serve_ids", model, input_signature=[ids_spec]
+            "serve_ids", model, input_signature=[ids_spec], **endpoint_options
         )
     archive.track(tokenizer)
     archive.add_endpoint(

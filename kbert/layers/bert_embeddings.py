@@ -86,7 +86,9 @@ class BertEmbeddings(keras.layers.Layer):
 
     def call(self, token_ids, segment_ids, training=None):
         sequence_length = token_ids.shape[1]
-        if sequence_length is not None and (
+        # Only a known length is checked: None while tracing, and a
+        # symbolic dimension under jax2tf's shape polymorphism.
+        if isinstance(sequence_length, int) and (
             sequence_length > self.max_sequence_length
         ):
             raise ValueError(

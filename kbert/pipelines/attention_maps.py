@@ -6,13 +6,17 @@ from kbert.convert.model_files import backbone_of
 from kbert.pipelines import text_inputs
 
 
-def attention_maps(model, text, text_b=None, sequence_length=128):
+def attention_maps(
+    model, text, text_b=None, sequence_length=128, tokenizer=None
+):
     """Runs one text (or pair) and returns the attention weights.
 
     Args:
         model: a `BertBackbone` or any kbert model built on one.
         text: str; `text_b`: an optional second segment.
         sequence_length: the longest input, specials included.
+        tokenizer: the model's tokenizer, when the caller already has one
+            (building one costs a graph trace).
 
     Returns:
         `(tokens, weights)`: the WordPiece tokens with `[CLS]`/`[SEP]`, and
@@ -27,7 +31,7 @@ def attention_maps(model, text, text_b=None, sequence_length=128):
     from kbert.text import pack_segments
 
     backbone = backbone_of(model)
-    tokenizer = text_inputs.tokenizer_for(backbone)
+    tokenizer = tokenizer or text_inputs.tokenizer_for(backbone)
     sequence_length = text_inputs.check_sequence_length(
         min(sequence_length, backbone.max_sequence_length), backbone, 3
     )

@@ -88,10 +88,13 @@ class SentencePairPipeline:
             stop = first + text_inputs.BATCH_SIZE
             if not texts_a[first:stop]:
                 break
-            logits = text_inputs.run_model(
-                self.model,
-                self.encode(texts_a[first:stop], texts_b[first:stop]),
-            )[self.output]
+            inputs = self.encode(texts_a[first:stop], texts_b[first:stop])
+            if self.output == "nsp":
+                # The pretrainer also wants mask positions; NSP ignores them.
+                inputs["mask_positions"] = np.zeros(
+                    (len(inputs["token_ids"]), 1), "int32"
+                )
+            logits = text_inputs.run_model(self.model, inputs)[self.output]
             results.extend(self._results(logits))
         return results
 
