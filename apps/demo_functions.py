@@ -10,6 +10,8 @@ import json
 import os
 from pathlib import Path
 
+import numpy as np
+
 REPO = Path(__file__).resolve().parent.parent
 
 # The models the app shows, by folder name under the models folder.
@@ -200,6 +202,35 @@ def fill_mask_rows(predictions):
     ]
 
 
+def next_sentence_probability(pipeline, sentence_a, sentence_b):
+    """The NSP head's probability that `sentence_b` follows `sentence_a`.
+
+    Calling a pretrainer's `SentencePairPipeline` fails (the pretrainer
+    also wants `mask_positions`, which the pipeline does not send), so the
+    pair is packed by the pipeline and the NSP head is run on the
+    backbone's pooled output here.
+
+    Args:
+        pipeline: a `SentencePairPipeline` over a `BertPretrainer`.
+        sentence_a, sentence_b: str.
+
+    Returns:
+        A float in [0, 1].
+    """
+    import keras
+
+    from kbert.pipelines.sentence_pair_pipeline import NEXT_SENTENCE_LABELS
+
+    pretrainer = pipeline.model
+    features = pipeline.encode([sentence_a], [sentence_b])
+    pooled = pretrainer.backbone(features, training=False)["pooled_output"]
+    logits = keras.ops.convert_to_numpy(pretrainer.nsp_head(pooled))
+    logits = logits.astype("float64")[0]
+    probabilities = np.exp(logits - logits.max())
+    probabilities /= probabilities.sum()
+    return float(probabilities[NEXT_SENTENCE_LABELS.index("is_next")])
+
+
 def pair_scores(models, sentence_a, sentence_b):
     """Next-sentence and paraphrase probabilities and cosine similarity.
 
@@ -217,8 +248,9 @@ def pair_scores(models, sentence_a, sentence_b):
     scores = {"next_sentence": None, "paraphrase": None, "cosine": None}
     fill_mask = models.get("fill_mask")
     if fill_mask is not None:
-        result = fill_mask["next_sentence"](sentence_a, sentence_b)[0]
-        scores["next_sentence"] = result["probabilities"]["is_next"]
+        scores["next_sentence"] = next_sentence_probability(
+            fill_mask["next_sentence"], sentence_a, sentence_b
+        )
     paraphrase = models.get("paraphrase")
     if paraphrase is not None:
         pipeline = paraphrase["paraphrase"]
