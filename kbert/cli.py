@@ -24,6 +24,7 @@ COMMANDS = {
     "vocab": "vocab",
     "finetune": "finetune",
     "evaluate": "evaluate",
+    "demo": "demo",
 }
 
 HELP = {
@@ -41,6 +42,7 @@ HELP = {
     "vocab": "learn a WordPiece vocab.txt of a given size from text files",
     "finetune": "fine-tune on GLUE, CoNLL-2003 NER or SQuAD v1.1",
     "evaluate": "evaluate a fine-tuned model, or score SQuAD predictions",
+    "demo": "start the Streamlit demo (exports missing TF Serving models)",
 }
 
 
