@@ -32,6 +32,22 @@ EXAMPLE_CONTEXT = (
 )
 
 
+def keep_tensorflow_caches():
+    """Stops Streamlit's `keras.backend.clear_session()` after each run.
+
+    Streamlit clears Keras' session after every script run, for scripts
+    that build models on each run. It also clears TensorFlow's kernel
+    cache, so each button press would set up the tokenizer's graph again
+    (about 2 s of the press). The demo's models live in `st.cache_resource`
+    and need no clearing; matplotlib, the other module Streamlit cleans up
+    there, is not used here.
+    """
+    from streamlit.runtime.scriptrunner import script_runner
+
+    if hasattr(script_runner, "_clean_problem_modules"):
+        script_runner._clean_problem_modules = lambda: None
+
+
 @st.cache_resource(show_spinner="Loading the model (once)...")
 def cached_models(name, path):
     return demo.load_demo_models(name, path)
@@ -171,11 +187,7 @@ def attention_page():
         models = get_models("fill_mask")
         if models is None:
             return
-        from kbert.pipelines import attention_maps
-
-        tokens, weights = attention_maps(
-            models["model"], text, sequence_length=demo.ATTENTION_TOKENS
-        )
+        tokens, weights = demo.attention_weights(models, text)
         # Kept so picking another layer or head does not run the model.
         st.session_state["attention"] = (text, tokens, weights)
     if "attention" not in st.session_state:
@@ -224,6 +236,7 @@ def about_page():
             st.info("No evaluation figures (metrics.json) beside this model.")
 
 
+keep_tensorflow_caches()
 st.set_page_config(page_title="kbert demo", layout="wide")
 st.sidebar.title("kbert demo")
 page = st.sidebar.radio("Page", PAGES)

@@ -24,11 +24,13 @@ MODEL_TITLES = {
 BUILD_COMMAND = "bash savedmodels/build.sh"
 
 MASK = "[MASK]"
-# Sentences are short by nature; a QA context may be a long article, which
-# the pipeline covers window by window (about 20 windows at this limit).
+# Sentences are short by nature. A QA context may be a few pages, which the
+# pipeline covers window by window: 5,000 characters are about 8 windows of
+# 384 tokens, answered in under 2 s with MiniLM-L6 on 2 CPU cores
+# (tests/benchmarks/demo_latency.py); 20,000 took 7.6 s.
 MAX_SENTENCE_CHARS = 2_000
 MAX_QUESTION_CHARS = 500
-MAX_CONTEXT_CHARS = 20_000
+MAX_CONTEXT_CHARS = 5_000
 # Attention maps over more tokens than this are too dense to read.
 ATTENTION_TOKENS = 64
 TOP_K = 5
@@ -100,21 +102,36 @@ def load_demo_models(name, path):
         SentencePairPipeline,
     )
 
+    if name not in MODEL_NAMES:
+        raise ValueError(
+            f"Unknown demo model {name!r}; expected one of {MODEL_NAMES}."
+        )
     model = load_model(str(path))
+    # Each first call traces a tokenizer graph (about a second); done here,
+    # at load time, so the first button press is as fast as the rest.
     if name == "fill_mask":
-        return {
+        models = {
             "model": model,
             "fill_mask": FillMaskPipeline(model, top_k=TOP_K),
             "next_sentence": SentencePairPipeline(model),
         }
-    if name == "paraphrase":
-        return {
-            "paraphrase": SentencePairPipeline(model),
-            "embedder": SentenceEmbedder(model),
+        # One tokenizer (one traced graph) for both; they are equal.
+        models["next_sentence"].tokenizer = models["fill_mask"].tokenizer
+        models["fill_mask"]("A [MASK].")
+        next_sentence_probability(models["next_sentence"], "A.", "B.")
+        attention_weights(models, "A.")
+    elif name == "paraphrase":
+        pipeline = SentencePairPipeline(model)
+        models = {
+            "paraphrase": pipeline,
+            "embedder": SentenceEmbedder(model, tokenizer=pipeline.tokenizer),
         }
-    if name == "qa":
-        return {"qa": QuestionAnsweringPipeline(model)}
-    raise ValueError(f"Unknown demo model {name!r}; expected {MODEL_NAMES}.")
+        models["paraphrase"]("A.", "B.")
+        models["embedder"].embed(["A.", "B."])
+    else:
+        models = {"qa": QuestionAnsweringPipeline(model)}
+        models["qa"]("A?", "B.")
+    return models
 
 
 def text_problem(text, label, limit):
@@ -223,6 +240,9 @@ def next_sentence_probability(pipeline, sentence_a, sentence_b):
 
     pretrainer = pipeline.model
     features = pipeline.encode([sentence_a], [sentence_b])
+    # The pipeline pads to its full length; the padding columns cost time.
+    used = int(features["padding_mask"].sum())
+    features = {name: value[:, :used] for name, value in features.items()}
     pooled = pretrainer.backbone(features, training=False)["pooled_output"]
     logits = keras.ops.convert_to_numpy(pretrainer.nsp_head(pooled))
     logits = logits.astype("float64")[0]
@@ -330,6 +350,40 @@ def runner_up_rows(result, count=4):
         {"answer": candidate["text"], "score": candidate["score"]}
         for candidate in result["candidates"][1 : 1 + count]
     ]
+
+
+def attention_weights(fill_mask, text):
+    """Tokens and attention weights of `text` under the fill-mask backbone.
+
+    The same computation as `kbert.pipelines.attention_maps`, but with the
+    fill-mask pipeline's tokenizer: `attention_maps` builds a new tokenizer
+    (vocabulary table and traced graph) on every call, about a second each
+    time with a 30k vocabulary.
+
+    Args:
+        fill_mask: the fill_mask dict of `load_demo_models`.
+        text: str.
+
+    Returns:
+        `(tokens, weights)`: `[CLS] ... [SEP]` cut to `ATTENTION_TOKENS`,
+        and float32 `(layers, heads, T, T)`.
+    """
+    pipeline = fill_mask["fill_mask"]
+    backbone = pipeline.model.backbone
+    tokenizer = pipeline.tokenizer
+    pieces = tokenizer.tokenize([text])["token_ids"].to_list()[0]
+    ids = [tokenizer.cls_id, *pieces[: ATTENTION_TOKENS - 2], tokenizer.sep_id]
+    token_ids = np.array([ids], "int32")
+    x = backbone.embeddings(token_ids, np.zeros_like(token_ids), training=False)
+    padding_mask = np.ones_like(token_ids)
+    weights = []
+    for block in backbone.encoder_blocks:
+        x, scores = block(
+            x, padding_mask, training=False, return_attention_scores=True
+        )
+        weights.append(np.asarray(scores, "float32")[0])
+    tokens = [tokenizer.id_to_token(int(i)) for i in ids]
+    return tokens, np.stack(weights)
 
 
 def attention_rows(tokens, weights, layer, head):
