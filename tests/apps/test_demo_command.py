@@ -7,6 +7,8 @@ import sys
 import threading
 import urllib.request
 
+import pytest
+
 from tests.apps.conftest import free_port
 from tests.conftest import REPO
 
@@ -58,3 +60,37 @@ def test_demo_exports_missing_models_then_serves_until_ctrl_c(
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def test_exports_only_models_without_a_serving_folder(tmp_path, capsys):
+    from kbert.commands import demo
+
+    for name in ("fill_mask", "qa"):
+        (tmp_path / name / "serving" / "1").mkdir(parents=True)
+        (tmp_path / name / "model.keras").write_bytes(b"")
+    (tmp_path / "qa" / "serving" / "1" / "saved_model.pb").write_bytes(b"")
+    assert demo.check_models(tmp_path) == ["fill_mask", "qa"]
+    assert capsys.readouterr().out.splitlines()[1] == (
+        f"paraphrase: missing ({tmp_path}/paraphrase/model.keras); build it "
+        "with: bash savedmodels/build.sh"
+    )
+    # qa has an export; fill_mask's empty folder does not count as one, so
+    # its (empty, unreadable) model file is loaded for export.
+    assert demo.export_missing(tmp_path, ["qa"]) == []
+    with pytest.raises(ValueError, match="accessible `.keras` zip file"):
+        demo.export_missing(tmp_path, ["fill_mask"])
+    assert "fill_mask: exporting for TF Serving" in capsys.readouterr().out
+
+
+def test_no_export_flag_and_port_are_parsed():
+    import argparse
+
+    from kbert.commands import demo
+
+    parser = argparse.ArgumentParser()
+    demo.add_arguments(parser)
+    args = parser.parse_args(["--no-export", "--port", "9000"])
+    assert (args.no_export, args.port) == (True, 9000)
+    assert args.address == "localhost"
+    args = parser.parse_args([])
+    assert (args.no_export, args.port) == (False, 8501)
