@@ -26,6 +26,7 @@ COMMANDS = {
     "evaluate": "evaluate",
     "export": "export",
     "serve-check": "serve_check",
+    "demo": "demo",
 }
 
 HELP = {
@@ -47,6 +48,7 @@ HELP = {
     "signatures",
     "serve-check": "list a SavedModel's signatures and run an example "
     "through each",
+    "demo": "start the Streamlit demo (exports missing TF Serving models)",
 }
 
 
