@@ -10,8 +10,6 @@ import json
 import os
 from pathlib import Path
 
-import numpy as np
-
 REPO = Path(__file__).resolve().parent.parent
 
 # The models the app shows, by folder name under the models folder.
@@ -222,11 +220,6 @@ def fill_mask_rows(predictions):
 def next_sentence_probability(pipeline, sentence_a, sentence_b):
     """The NSP head's probability that `sentence_b` follows `sentence_a`.
 
-    Calling a pretrainer's `SentencePairPipeline` fails (the pretrainer
-    also wants `mask_positions`, which the pipeline does not send), so the
-    pair is packed by the pipeline and the NSP head is run on the
-    backbone's pooled output here.
-
     Args:
         pipeline: a `SentencePairPipeline` over a `BertPretrainer`.
         sentence_a, sentence_b: str.
@@ -234,21 +227,8 @@ def next_sentence_probability(pipeline, sentence_a, sentence_b):
     Returns:
         A float in [0, 1].
     """
-    import keras
-
-    from kbert.pipelines.sentence_pair_pipeline import NEXT_SENTENCE_LABELS
-
-    pretrainer = pipeline.model
-    features = pipeline.encode([sentence_a], [sentence_b])
-    # The pipeline pads to its full length; the padding columns cost time.
-    used = int(features["padding_mask"].sum())
-    features = {name: value[:, :used] for name, value in features.items()}
-    pooled = pretrainer.backbone(features, training=False)["pooled_output"]
-    logits = keras.ops.convert_to_numpy(pretrainer.nsp_head(pooled))
-    logits = logits.astype("float64")[0]
-    probabilities = np.exp(logits - logits.max())
-    probabilities /= probabilities.sum()
-    return float(probabilities[NEXT_SENTENCE_LABELS.index("is_next")])
+    result = pipeline([sentence_a], [sentence_b])[0]
+    return result["probabilities"]["is_next"]
 
 
 def pair_scores(models, sentence_a, sentence_b):
@@ -355,10 +335,9 @@ def runner_up_rows(result, count=4):
 def attention_weights(fill_mask, text):
     """Tokens and attention weights of `text` under the fill-mask backbone.
 
-    The same computation as `kbert.pipelines.attention_maps`, but with the
-    fill-mask pipeline's tokenizer: `attention_maps` builds a new tokenizer
-    (vocabulary table and traced graph) on every call, about a second each
-    time with a 30k vocabulary.
+    `kbert.pipelines.attention_maps` with the fill-mask pipeline's
+    tokenizer (building a tokenizer costs about a second with a 30k
+    vocabulary).
 
     Args:
         fill_mask: the fill_mask dict of `load_demo_models`.
@@ -368,22 +347,15 @@ def attention_weights(fill_mask, text):
         `(tokens, weights)`: `[CLS] ... [SEP]` cut to `ATTENTION_TOKENS`,
         and float32 `(layers, heads, T, T)`.
     """
+    from kbert.pipelines import attention_maps
+
     pipeline = fill_mask["fill_mask"]
-    backbone = pipeline.model.backbone
-    tokenizer = pipeline.tokenizer
-    pieces = tokenizer.tokenize([text])["token_ids"].to_list()[0]
-    ids = [tokenizer.cls_id, *pieces[: ATTENTION_TOKENS - 2], tokenizer.sep_id]
-    token_ids = np.array([ids], "int32")
-    x = backbone.embeddings(token_ids, np.zeros_like(token_ids), training=False)
-    padding_mask = np.ones_like(token_ids)
-    weights = []
-    for block in backbone.encoder_blocks:
-        x, scores = block(
-            x, padding_mask, training=False, return_attention_scores=True
-        )
-        weights.append(np.asarray(scores, "float32")[0])
-    tokens = [tokenizer.id_to_token(int(i)) for i in ids]
-    return tokens, np.stack(weights)
+    return attention_maps(
+        pipeline.model,
+        text,
+        sequence_length=ATTENTION_TOKENS,
+        tokenizer=pipeline.tokenizer,
+    )
 
 
 def attention_rows(tokens, weights, layer, head):
