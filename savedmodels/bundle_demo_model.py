@@ -1,0 +1,64 @@
+"""Copies a trained model into `savedmodels/<name>/` in compact form.
+
+    python savedmodels/bundle_demo_model.py --name paraphrase \
+        --model runs/demo/paraphrase/model.keras --source "..." \
+        [--label-names not_equivalent equivalent]
+
+Writes `savedmodels/<name>/model.keras` (no optimizer state, weights stored
+as float16; see `kbert.export.compact_keras`) and `metrics.json` with the
+source description and the training run's own metrics file, if any.
+"""
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--name", required=True)
+    parser.add_argument("--model", required=True, help="a trained .keras")
+    parser.add_argument("--source", required=True, help="how it was made")
+    parser.add_argument(
+        "--label-names", nargs="+", help="class names to attach (classifier)"
+    )
+    parser.add_argument("--models-dir", default=str(REPO / "savedmodels"))
+    args = parser.parse_args(argv)
+
+    from kbert.convert import load_model
+    from kbert.export.compact_keras import save_compact
+    from kbert.models import BertClassifier
+
+    folder = Path(args.models_dir) / args.name
+    folder.mkdir(parents=True, exist_ok=True)
+    source = args.model
+    with tempfile.TemporaryDirectory() as scratch:
+        if args.label_names:
+            trained = load_model(args.model)
+            named = BertClassifier(
+                trained.backbone,
+                trained.num_classes,
+                dropout=trained.dropout,
+                label_names=tuple(args.label_names),
+            )
+            named.classifier_dense.set_weights(
+                trained.classifier_dense.get_weights()
+            )
+            source = str(Path(scratch) / "named.keras")
+            named.save(source)
+        size = save_compact(source, folder / "model.keras")
+    card = {"source": args.source, "metrics": {}}
+    run_metrics = Path(args.model).with_name("metrics.json")
+    if run_metrics.is_file():
+        card["training_run"] = json.loads(run_metrics.read_text())
+    (folder / "metrics.json").write_text(json.dumps(card, indent=2) + "\n")
+    print(f"wrote {folder}/model.keras ({size / 1e6:.1f} MB)")
+
+
+if __name__ == "__main__":
+    main()

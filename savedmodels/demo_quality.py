@@ -1,0 +1,177 @@
+"""The demo models' quality, measured on held-out data.
+
+    python savedmodels/demo_quality.py [--models-dir savedmodels]
+        [--only qa paraphrase fill_mask] [--max-questions N]
+
+- qa: SQuAD v1.1 EM/F1 on the evaluation half (the last 24 dev articles,
+  4,874 questions), twice: with the Python pipeline over the Keras model
+  and with the text-in SavedModel (`serving/1`, exported first if
+  missing); the two must agree.
+- paraphrase: MRPC dev F1 and accuracy (408 pairs).
+- fill_mask: top-5 accuracy on the 40 cloze sentences of
+  `savedmodels/cloze_sentences.tsv`.
+
+Each model's figures are written into its `metrics.json` under `metrics`.
+"""
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+DATA = REPO.parent / "shared" / "data"
+BATCH = 64
+
+
+def squad_eval_half(max_questions=None):
+    """The evaluation half of SQuAD dev: (parsed dataset slice, examples)."""
+    from kbert.data.squad import load_squad_json, squad_examples
+
+    dataset = load_squad_json(DATA / "squad_v1.1" / "dev-v1.1.json.gz")
+    examples = squad_examples(dataset, slice(24, None))[:max_questions]
+    return dataset["data"][24:], examples
+
+
+def qa_predictions_keras(model, examples):
+    from kbert.pipelines import QuestionAnsweringPipeline
+
+    pipeline = QuestionAnsweringPipeline(model)
+    predictions = {}
+    for first in range(0, len(examples), BATCH):
+        batch = examples[first : first + BATCH]
+        results = pipeline(
+            [e.question for e in batch], [e.context for e in batch]
+        )
+        for example, result in zip(batch, results):
+            predictions[example.id] = result["answer"]
+    return predictions
+
+
+def qa_predictions_saved_model(path, examples):
+    import tensorflow as tf
+
+    serve = tf.saved_model.load(str(path)).signatures["serving_default"]
+    predictions = {}
+    for first in range(0, len(examples), BATCH):
+        batch = examples[first : first + BATCH]
+        answers = serve(
+            question=tf.constant([e.question for e in batch]),
+            context=tf.constant([e.context for e in batch]),
+        )["answer"].numpy()
+        for example, answer in zip(batch, answers):
+            predictions[example.id] = answer.decode("utf-8")
+    return predictions
+
+
+def evaluate_qa(folder, max_questions=None):
+    from kbert.convert import load_model
+    from kbert.evaluation import squad_scores
+    from kbert.export import export_saved_model
+
+    articles, examples = squad_eval_half(max_questions)
+    asked = {e.id for e in examples}
+    subset = [
+        {
+            **article,
+            "paragraphs": [
+                {**p, "qas": [q for q in p["qas"] if q["id"] in asked]}
+                for p in article["paragraphs"]
+            ],
+        }
+        for article in articles
+    ]
+    model = load_model(str(folder / "model.keras"))
+    serving = folder / "serving" / "1"
+    if not (serving / "saved_model.pb").is_file():
+        export_saved_model(model, str(serving))
+    figures = {}
+    for name, predict in (
+        ("keras", lambda: qa_predictions_keras(model, examples)),
+        ("saved_model", lambda: qa_predictions_saved_model(serving, examples)),
+    ):
+        started = time.time()
+        predictions = predict()
+        scores = squad_scores(subset, predictions)
+        figures[name] = {
+            "exact_match": round(scores["exact_match"], 2),
+            "f1": round(scores["f1"], 2),
+            "questions": scores["total"],
+            "seconds": round(time.time() - started, 1),
+        }
+        figures[name + "_predictions"] = predictions
+    same = sum(
+        figures["keras_predictions"][i] == figures["saved_model_predictions"][i]
+        for i in asked
+    )
+    return {
+        "squad_eval_half_exact_match": figures["keras"]["exact_match"],
+        "squad_eval_half_f1": figures["keras"]["f1"],
+        "squad_eval_half_questions": figures["keras"]["questions"],
+        "saved_model_exact_match": figures["saved_model"]["exact_match"],
+        "saved_model_f1": figures["saved_model"]["f1"],
+        "saved_model_same_answers": f"{same}/{len(asked)}",
+        "seconds_keras": figures["keras"]["seconds"],
+        "seconds_saved_model": figures["saved_model"]["seconds"],
+    }
+
+
+def evaluate_paraphrase(folder):
+    from kbert.convert import load_model
+    from kbert.data.glue import read_glue
+    from kbert.evaluation.glue_metrics import accuracy, binary_f1
+    from kbert.pipelines import SentencePairPipeline
+
+    examples = read_glue("mrpc", DATA / "glue" / "MRPC" / "dev.tsv")
+    pipeline = SentencePairPipeline(load_model(str(folder / "model.keras")))
+    results = pipeline(
+        [e.text_a for e in examples], [e.text_b for e in examples]
+    )
+    positive = pipeline.label_names[1]
+    predicted = [int(r["label"] == positive) for r in results]
+    labels = [e.label for e in examples]
+    return {
+        "mrpc_dev_f1": round(binary_f1(predicted, labels), 2),
+        "mrpc_dev_accuracy": round(accuracy(predicted, labels), 2),
+        "mrpc_dev_pairs": len(examples),
+    }
+
+
+def evaluate_fill_mask(folder):
+    from evaluate_fill_mask import cloze_accuracy  # savedmodels/
+
+    return cloze_accuracy(str(folder / "model.keras"))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models-dir", default=str(REPO / "savedmodels"))
+    parser.add_argument(
+        "--only", nargs="+", default=["qa", "paraphrase", "fill_mask"]
+    )
+    parser.add_argument("--max-questions", type=int)
+    args = parser.parse_args(argv)
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    for name in args.only:
+        folder = Path(args.models_dir) / name
+        if name == "qa":
+            figures = evaluate_qa(folder, args.max_questions)
+        elif name == "paraphrase":
+            figures = evaluate_paraphrase(folder)
+        else:
+            figures = evaluate_fill_mask(folder)
+        metrics_path = folder / "metrics.json"
+        card = (
+            json.loads(metrics_path.read_text())
+            if metrics_path.is_file()
+            else {}
+        )
+        card.setdefault("metrics", {}).update(figures)
+        metrics_path.write_text(json.dumps(card, indent=2) + "\n")
+        print(name, json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()
