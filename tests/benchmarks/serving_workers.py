@@ -32,6 +32,8 @@ QA_SETTINGS = {
     "max_question_len": 64,
     "max_answer_len": 30,
     "top_k": 1,
+    # kbert answers the best token span; HF would widen it to whole words.
+    "align_to_words": False,
 }
 PAIR_MAX_LENGTH = 128  # kbert's pair signature packs at most 128 tokens
 
