@@ -26,6 +26,20 @@ processes falls on both alike. Latency is per request at batch 1 (the
 client's view: text in, Python answer out); throughput is examples/s when
 requests carry 32 examples. Answer agreement is measured on the batch-1
 answers. Prints a table and writes the figures to `--json`.
+
+Where the answers may differ (kbert's decoding is BERT's `run_squad`):
+- HF widens a span to whole words unless `align_to_words=False` (set here);
+  kbert answers the token span ("##ancy in Sweden" where HF would give
+  "expectancy in Sweden").
+- kbert looks for the best span among the 20 highest start and 20 highest
+  end logits over the whole window, question included; HF scores every
+  context span. With freshly initialised heads the logits are flat, so the
+  best context start can rank past 20 (seen once in 128: rank 103).
+- Across windows kbert compares raw logit sums and keeps a start only in
+  the window giving it the most context; HF compares per-window softmax
+  probabilities. HF's `doc_stride` is the overlap of windows, BERT's the
+  step between them, so long contexts are cut differently (none of the
+  default 128 questions needs a second window).
 """
 
 import argparse
