@@ -1,0 +1,460 @@
+"""Text-in SavedModels against Hugging Face pipelines: latency, throughput.
+
+Run by hand (about 5 minutes on 2 cores):
+
+    python -m tests.benchmarks.serving_benchmark \
+        [--model /work/ftruns/minilm.keras] [--repeats 3]
+
+Builds a `BertQuestionAnswerer` and a `BertClassifier` (2 classes) over the
+backbone of `--model`, heads freshly initialised with a fixed seed, exports
+both with `export_saved_model` and writes the same weights as Hugging Face
+`BertForQuestionAnswering` / `BertForSequenceClassification` checkpoints.
+Then two worker processes (`serving_workers.py`) answer the same requests:
+
+- kbert: `tf.saved_model.load(...).signatures["serving_default"]`, in a
+  process where `import tensorflow_text` fails (it is blocked through
+  `sys.modules` before TensorFlow loads), text in, answers out;
+- Hugging Face: `transformers.pipeline("question-answering")` and
+  `pipeline("text-classification")` on torch CPU, under the reference
+  environment `--ref-python` (transformers is never installed beside kbert).
+
+Both use `--threads` intra- and inter-op threads (default: every core).
+Inputs: SQuAD v1.1 dev questions spread over its last 24 articles, and MRPC
+dev pairs. Rounds of requests alternate between the workers, the first
+worker of each round alternating too (AB BA AB ...), so load from other
+processes falls on both alike. Latency is per request at batch 1 (the
+client's view: text in, Python answer out); throughput is examples/s when
+requests carry 32 examples. Answer agreement is measured on the batch-1
+answers. Prints a table and writes the figures to `--json`.
+
+Where the answers may differ (kbert's decoding is BERT's `run_squad`):
+- HF widens a span to whole words unless `align_to_words=False` (set here);
+  kbert answers the token span ("##ancy in Sweden" where HF would give
+  "expectancy in Sweden").
+- kbert looks for the best span among the 20 highest start and 20 highest
+  end logits over the whole window, question included; HF scores every
+  context span. With freshly initialised heads the logits are flat, so the
+  best context start can rank past 20 (seen once in 128: rank 103).
+- Across windows kbert compares raw logit sums and keeps a start only in
+  the window giving it the most context; HF compares per-window softmax
+  probabilities. HF's `doc_stride` is the overlap of windows, BERT's the
+  step between them, so long contexts are cut differently (none of the
+  default 128 questions needs a second window).
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+DATA = REPO.parent / "shared" / "data"
+WORKERS = Path(__file__).resolve().parent / "serving_workers.py"
+SIDES = ("kbert", "hf")
+TASKS = ("qa", "pair")
+PAIR_LABELS = ("not_equivalent", "equivalent")
+LATENCY_ROUND = 8  # batch-1 requests per round of one worker
+
+
+def read_inputs(num_questions, num_pairs):
+    """SQuAD dev questions (last 24 articles, evenly spread) and MRPC dev
+    pairs, as the JSON both workers read."""
+    from kbert.data.glue import read_glue
+    from kbert.data.squad import read_squad
+
+    squad = read_squad(
+        DATA / "squad_v1.1" / "dev-v1.1.json.gz", articles=slice(-24, None)
+    )
+    step = max(len(squad) // num_questions, 1)
+    questions = squad[::step][:num_questions]
+    pairs = read_glue("mrpc", DATA / "glue" / "MRPC" / "dev.tsv")[:num_pairs]
+    return {
+        "qa": [
+            {"question": e.question, "context": e.context} for e in questions
+        ],
+        "pair": [{"text_a": e.text_a, "text_b": e.text_b} for e in pairs],
+    }
+
+
+def write_hf_task_checkpoint(backbone, heads, architecture, directory,
+                             extra_config=None):
+    """`save_hf_checkpoint(backbone)` turned into a task checkpoint.
+
+    The backbone's tensors move under `bert.` (the task models' prefix),
+    `heads` (Hugging Face names -> arrays) are added, and `config.json`
+    names `architecture`. `BertForQuestionAnswering` has no pooler, so its
+    checkpoint drops the pooler's tensors.
+    """
+    import numpy as np
+    from safetensors.numpy import load_file, save_file
+
+    from kbert.convert.hf_checkpoint import save_hf_checkpoint
+
+    save_hf_checkpoint(backbone, directory)
+    weights = os.path.join(directory, "model.safetensors")
+    keep_pooler = architecture != "BertForQuestionAnswering"
+    tensors = {
+        "bert." + name: value
+        for name, value in load_file(weights).items()
+        if keep_pooler or not name.startswith("pooler.")
+    }
+    for name, value in heads.items():
+        tensors[name] = np.ascontiguousarray(value, np.float32)
+    save_file(tensors, weights, metadata={"format": "pt"})
+    config_path = os.path.join(directory, "config.json")
+    with open(config_path, encoding="utf-8") as file:
+        config = json.load(file)
+    config.update(architectures=[architecture], **(extra_config or {}))
+    with open(config_path, "w", encoding="utf-8") as file:
+        json.dump(config, file, indent=2)
+
+
+def build_models(model_path, root, seed):
+    """Exports both SavedModels and writes both HF checkpoints under root."""
+    import keras
+
+    from kbert.convert.model_files import backbone_of, load_model
+    from kbert.export import export_saved_model
+    from kbert.models import BertClassifier, BertQuestionAnswerer
+
+    backbone = backbone_of(load_model(model_path))
+    keras.utils.set_random_seed(seed)
+    answerer = BertQuestionAnswerer(backbone)
+    classifier = BertClassifier(backbone, 2, label_names=PAIR_LABELS)
+    export_saved_model(answerer, str(root / "qa" / "1"))
+    export_saved_model(classifier, str(root / "pair" / "1"))
+
+    # Keras kernels are (in, out); torch Linear weights are (out, in).
+    span = answerer.span_dense
+    write_hf_task_checkpoint(
+        backbone,
+        {
+            "qa_outputs.weight": keras.ops.convert_to_numpy(span.kernel).T,
+            "qa_outputs.bias": keras.ops.convert_to_numpy(span.bias),
+        },
+        "BertForQuestionAnswering",
+        root / "hf_qa",
+    )
+    dense = classifier.classifier_dense
+    write_hf_task_checkpoint(
+        backbone,
+        {
+            "classifier.weight": keras.ops.convert_to_numpy(dense.kernel).T,
+            "classifier.bias": keras.ops.convert_to_numpy(dense.bias),
+        },
+        "BertForSequenceClassification",
+        root / "hf_pair",
+        {
+            "num_labels": 2,
+            "id2label": dict(enumerate(PAIR_LABELS)),
+            "label2id": {name: i for i, name in enumerate(PAIR_LABELS)},
+        },
+    )
+
+
+class Worker:
+    """One side's worker process: send a request, read its answer."""
+
+    def __init__(self, side, python, root, threads, omp_wait_policy):
+        env = dict(
+            os.environ,
+            TF_CPP_MIN_LOG_LEVEL="2",
+            OMP_NUM_THREADS=str(threads),
+            OMP_WAIT_POLICY=omp_wait_policy,
+            HF_HUB_OFFLINE="1",
+            TRANSFORMERS_OFFLINE="1",
+            TRANSFORMERS_VERBOSITY="error",
+        )
+        env.pop("PYTHONPATH", None)  # the reference venv must not see kbert
+        self.side = side
+        self.process = subprocess.Popen(
+            [python, str(WORKERS), side, "--models", str(root),
+             "--inputs", str(root / "inputs.json"),
+             "--threads", str(threads)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env=env,
+            cwd=root,
+        )
+
+    def read(self):
+        line = self.process.stdout.readline()
+        if not line:
+            raise RuntimeError(
+                f"The {self.side} worker exited (code "
+                f"{self.process.wait()}); its error is printed above."
+            )
+        return json.loads(line)
+
+    def ask(self, request):
+        self.process.stdin.write(json.dumps(request) + "\n")
+        self.process.stdin.flush()
+        return self.read()
+
+    def close(self):
+        self.process.stdin.close()
+        self.process.wait()
+
+
+def rounds(count, batch):
+    """Requests for one pass over `count` examples, one per round."""
+    size = LATENCY_ROUND if batch == 1 else batch
+    usable = count if batch == 1 else count - count % batch
+    for first in range(0, usable, size):
+        yield list(range(first, min(first + size, usable)))
+
+
+def measure(workers, inputs, repeats):
+    """Interleaved rounds; returns `{side: {(task, batch): {...}}}`."""
+    results = {
+        side: {
+            (task, batch): {"seconds": [], "examples": 0, "outputs": None}
+            for task in TASKS
+            for batch in (1, 32)
+        }
+        for side in SIDES
+    }
+    turn = 0
+    for _ in range(repeats):
+        for batch in (1, 32):
+            for task in TASKS:
+                outputs = {side: [] for side in SIDES}
+                for items in rounds(len(inputs[task]), batch):
+                    order = SIDES if turn % 2 == 0 else SIDES[::-1]
+                    turn += 1
+                    for side in order:
+                        answer = workers[side].ask(
+                            {"task": task, "batch": batch, "items": items}
+                        )
+                        entry = results[side][(task, batch)]
+                        entry["seconds"].extend(answer["seconds"])
+                        entry["examples"] += len(items)
+                        outputs[side].extend(answer["outputs"])
+                for side in SIDES:
+                    entry = results[side][(task, batch)]
+                    if entry["outputs"] is None:
+                        entry["outputs"] = outputs[side]
+    return results
+
+
+def summarise(results):
+    """Latency percentiles (ms), throughput and the ratios."""
+    import numpy as np
+
+    figures = {}
+    for task in TASKS:
+        row = {}
+        for side in SIDES:
+            latency = np.array(results[side][(task, 1)]["seconds"]) * 1000
+            batched = results[side][(task, 32)]
+            row[side] = {
+                "p50_ms": float(np.percentile(latency, 50)),
+                "p99_ms": float(np.percentile(latency, 99)),
+                "requests": int(latency.size),
+                "throughput_per_s": batched["examples"]
+                / sum(batched["seconds"]),
+                "batches": len(batched["seconds"]),
+            }
+        kbert, hf = row["kbert"], row["hf"]
+        row["ratios"] = {
+            "p50_kbert_over_hf": kbert["p50_ms"] / hf["p50_ms"],
+            "p99_kbert_over_hf": kbert["p99_ms"] / hf["p99_ms"],
+            "throughput_hf_over_kbert": hf["throughput_per_s"]
+            / kbert["throughput_per_s"],
+        }
+        figures[task] = row
+    return figures
+
+
+def window_counts(root, questions):
+    """kbert's windows per question (384 tokens, 128 apart, question cut to
+    64 tokens): agreement is expected on one window, where both sides
+    score the same spans; across windows they pick by different rules."""
+    from kbert.text import CoreBertTokenizer
+
+    tokenizer = CoreBertTokenizer(str(root / "hf_qa" / "vocab.txt"))
+
+    def lengths(texts):
+        return tokenizer.tokenize(texts)["token_ids"].row_lengths().numpy()
+
+    query = lengths([e["question"] for e in questions])
+    doc = lengths([e["context"] for e in questions])
+    counts = []
+    for query_length, doc_length in zip(query, doc):
+        room = 384 - min(int(query_length), 64) - 3
+        step = min(room, 128)
+        counts.append(1 + (max(int(doc_length) - room, 0) + step - 1) // step)
+    return counts
+
+
+def fraction(pairs):
+    pairs = list(pairs)
+    return sum(a == b for a, b in pairs) / len(pairs) if pairs else float("nan")
+
+
+def agreement(results, windows):
+    """How often the two sides give the same answer (batch-1 requests),
+    and whether each side answers the same at batch 32 as at batch 1."""
+
+    qa = {side: results[side][("qa", 1)]["outputs"] for side in SIDES}
+    pair = {side: results[side][("pair", 1)]["outputs"] for side in SIDES}
+    found = {
+        "qa_answer_identical": fraction(
+            (k["answer"], h["answer"]) for k, h in zip(qa["kbert"], qa["hf"])
+        ),
+        "qa_span_identical": fraction(
+            ((k["start"], k["end"]), (h["start"], h["end"]))
+            for k, h in zip(qa["kbert"], qa["hf"])
+        ),
+        "qa_answer_identical_one_window": fraction(
+            (k["answer"], h["answer"])
+            for k, h, count in zip(qa["kbert"], qa["hf"], windows)
+            if count == 1
+        ),
+        "qa_answer_identical_several_windows": fraction(
+            (k["answer"], h["answer"])
+            for k, h, count in zip(qa["kbert"], qa["hf"], windows)
+            if count > 1
+        ),
+        "pair_label_identical": fraction(
+            (k["label"], h["label"]) for k, h in zip(pair["kbert"], pair["hf"])
+        ),
+    }
+    for side in SIDES:
+        for task in TASKS:
+            single = results[side][(task, 1)]["outputs"]
+            batched = results[side][(task, 32)]["outputs"]
+            found[f"{side}_{task}_batch32_equals_batch1"] = fraction(
+                zip(single, batched)
+            )
+    return found
+
+
+def disagreements(results, inputs, windows, limit=10):
+    """The first QA questions on which the two sides differ."""
+    kbert = results["kbert"][("qa", 1)]["outputs"]
+    hf = results["hf"][("qa", 1)]["outputs"]
+    return [
+        {"index": i, "question": inputs["qa"][i]["question"],
+         "windows": windows[i], "kbert": k, "hf": h}
+        for i, (k, h) in enumerate(zip(kbert, hf))
+        if k["answer"] != h["answer"]
+    ][:limit]
+
+
+def print_table(figures, found, threads, load):
+    print(f"\nthreads: {threads} (TF intra/inter-op, torch intra/inter-op); "
+          f"load average before/after: {load['before']} / {load['after']}")
+    header = (f"{'task':5s} {'side':6s} {'p50 ms':>8s} {'p99 ms':>8s} "
+              f"{'ex/s @32':>9s}")
+    print(header)
+    print("-" * len(header))
+    for task, row in figures.items():
+        for side in SIDES:
+            r = row[side]
+            print(f"{task:5s} {side:6s} {r['p50_ms']:8.1f} {r['p99_ms']:8.1f} "
+                  f"{r['throughput_per_s']:9.1f}")
+        ratios = row["ratios"]
+        print(f"{task:5s} {'ratio':6s} {ratios['p50_kbert_over_hf']:7.2f}x "
+              f"{ratios['p99_kbert_over_hf']:7.2f}x "
+              f"{ratios['throughput_hf_over_kbert']:8.2f}x   "
+              "(latency kbert/HF, throughput HF/kbert)")
+    print()
+    for name, value in found.items():
+        print(f"{name:34s} {value:6.1%}")
+
+
+def main():
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--model", default="/work/ftruns/minilm.keras",
+                        help="a kbert .keras file (its backbone is used)")
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="passes over the inputs (default 3)")
+    parser.add_argument("--questions", type=int, default=128)
+    parser.add_argument("--pairs", type=int, default=256)
+    parser.add_argument("--threads", type=int, default=os.cpu_count())
+    parser.add_argument(
+        "--omp-wait-policy", default="PASSIVE", choices=("PASSIVE", "ACTIVE"),
+        help="OMP_WAIT_POLICY of both workers; PASSIVE (default) keeps\n"
+             "torch's OpenMP threads from spinning on a shared machine,\n"
+             "which costs it several times its latency under load",
+    )
+    parser.add_argument("--seed", type=int, default=0,
+                        help="seed of the task heads")
+    parser.add_argument("--ref-python", default="/work/refenv/bin/python",
+                        help="python with transformers and torch")
+    parser.add_argument("--workdir", default=None,
+                        help="keep the models here (reused when present)")
+    parser.add_argument("--json", default="serving_benchmark.json")
+    args = parser.parse_args()
+    for name in ("repeats", "questions", "pairs", "threads"):
+        if getattr(args, name) < 1:
+            parser.error(f"--{name} must be positive, received "
+                         f"{getattr(args, name)}")
+
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    with tempfile.TemporaryDirectory() as scratch:
+        root = Path(args.workdir or scratch).resolve()
+        if not (root / "hf_pair" / "config.json").exists():
+            print(f"building the models in {root} ...", flush=True)
+            build_models(args.model, root, args.seed)
+        inputs = read_inputs(args.questions, args.pairs)
+        with open(root / "inputs.json", "w", encoding="utf-8") as file:
+            json.dump(inputs, file)
+
+        print("starting the workers (load and warm-up) ...", flush=True)
+        workers = {
+            side: Worker(
+                side,
+                sys.executable if side == "kbert" else args.ref_python,
+                root,
+                args.threads,
+                args.omp_wait_policy,
+            )
+            for side in SIDES
+        }
+        versions = {side: workers[side].read() for side in SIDES}
+        load = {"before": os.getloadavg()}
+        started = time.perf_counter()
+        results = measure(workers, inputs, args.repeats)
+        elapsed = time.perf_counter() - started
+        load["after"] = os.getloadavg()
+        for worker in workers.values():
+            worker.close()
+        windows = window_counts(root, inputs["qa"])
+
+    figures = summarise(results)
+    found = agreement(results, windows)
+    load = {key: [round(x, 2) for x in value] for key, value in load.items()}
+    print_table(figures, found, args.threads, load)
+    report = {
+        "figures": figures,
+        "agreement": found,
+        "qa_disagreements": disagreements(results, inputs, windows),
+        "qa_questions_with_several_windows": sum(c > 1 for c in windows),
+        "load_average": load,
+        "measure_seconds": elapsed,
+        "threads": args.threads,
+        "omp_wait_policy": args.omp_wait_policy,
+        "cpus": os.cpu_count(),
+        "repeats": args.repeats,
+        "questions": len(inputs["qa"]),
+        "pairs": len(inputs["pair"]),
+        "versions": versions,
+        "model": args.model,
+    }
+    with open(args.json, "w", encoding="utf-8") as file:
+        json.dump(report, file, indent=2)
+    print(f"\nmeasured in {elapsed:.0f} s; figures written to {args.json}")
+
+
+if __name__ == "__main__":
+    main()
