@@ -23,11 +23,12 @@ METRICS = {
 }
 
 
-def build_demo_models(root):
+def build_demo_models(root, preset="bert_tiny", metrics=None):
     """`root/<name>/model.keras` and `metrics.json` for the three models.
 
-    bert_tiny over the real uncased vocabulary; a wide initializer spreads
-    the random logits so rankings are not decided by float round-off.
+    `preset` (bert_tiny for tests) over the real uncased vocabulary; a wide
+    initializer spreads the random logits so rankings are not decided by
+    float round-off. `metrics` replaces the cards' contents.
     """
     from kbert.models import (
         BertBackbone,
@@ -41,7 +42,7 @@ def build_demo_models(root):
 
     def backbone():
         model = BertBackbone.from_preset(
-            "bert_tiny",
+            preset,
             vocabulary_size=len(vocabulary),
             initializer_range=0.5,
             max_sequence_length=384,
@@ -60,7 +61,8 @@ def build_demo_models(root):
         folder = Path(root) / name
         folder.mkdir(parents=True)
         model.save(folder / "model.keras")
-        (folder / "metrics.json").write_text(json.dumps(METRICS[name]))
+        card = METRICS[name] if metrics is None else metrics
+        (folder / "metrics.json").write_text(json.dumps(card))
     return Path(root)
 
 

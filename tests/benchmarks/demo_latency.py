@@ -21,7 +21,7 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent.parent))
 
-from tests.apps.conftest import VOCABULARY  # noqa: E402
+from tests.apps.conftest import build_demo_models  # noqa: E402
 
 CONTEXT = (
     "Jane Austen was an English novelist known for her six major novels. "
@@ -31,36 +31,12 @@ CONTEXT = (
 
 
 def build(root):
-    import json
-
-    from kbert.models import (
-        BertBackbone,
-        BertClassifier,
-        BertPretrainer,
-        BertQuestionAnswerer,
+    """Random minilm_l6 models in the demo's layout."""
+    build_demo_models(
+        root,
+        preset="minilm_l6",
+        metrics={"source": "random minilm_l6", "metrics": {"f1": 0}},
     )
-    from kbert.text import load_vocabulary
-
-    vocabulary = load_vocabulary(VOCABULARY)
-
-    def backbone():
-        model = BertBackbone.from_preset("minilm_l6")
-        model.set_vocabulary(vocabulary)
-        return model
-
-    models = {
-        "fill_mask": BertPretrainer(backbone()),
-        "paraphrase": BertClassifier(
-            backbone(), 2, label_names=("not_equivalent", "equivalent")
-        ),
-        "qa": BertQuestionAnswerer(backbone()),
-    }
-    for name, model in models.items():
-        (root / name).mkdir()
-        model.save(root / name / "model.keras")
-        (root / name / "metrics.json").write_text(
-            json.dumps({"source": "random minilm_l6", "metrics": {"f1": 0}})
-        )
 
 
 def timed(function, repeats=5):
