@@ -56,6 +56,19 @@ def glue_task(name):
     return GLUE_TASKS[name]
 
 
+# Readable class names where the files use 0/1 (RTE and QNLI use words).
+READABLE_LABELS = {
+    "sst2": ("negative", "positive"),
+    "mrpc": ("not_equivalent", "equivalent"),
+    "cola": ("unacceptable", "acceptable"),
+}
+
+
+def label_names(task):
+    """Class names in id order for a model of `task` (None for STS-B)."""
+    return READABLE_LABELS.get(task, glue_task(task).labels)
+
+
 def num_labels(task):
     """Classes of a task, or 1 for the STS-B regression."""
     labels = glue_task(task).labels

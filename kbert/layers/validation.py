@@ -36,6 +36,24 @@ def check_positive_float(name, value):
         )
 
 
+def check_label_names(label_names, num_classes):
+    """`label_names` as a tuple of `num_classes` distinct strings (or None)."""
+    if label_names is None:
+        return None
+    names = tuple(label_names) if isinstance(label_names, (list, tuple)) else ()
+    if (
+        len(names) != num_classes
+        or not all(isinstance(name, str) and name for name in names)
+        or len(set(names)) != len(names)
+    ):
+        raise ValueError(
+            "Received an invalid value for `label_names`: expected "
+            f"{num_classes} distinct non-empty strings (one per class). "
+            f"Received: label_names={label_names!r}"
+        )
+    return names
+
+
 def check_divisible(name, value, divisor_name, divisor):
     if value % divisor:
         raise ValueError(

@@ -3,7 +3,11 @@
 import keras
 from keras import ops
 
-from kbert.layers.validation import check_positive_int, check_rate
+from kbert.layers.validation import (
+    check_label_names,
+    check_positive_int,
+    check_rate,
+)
 from kbert.models.bert_backbone import INPUT_NAMES
 from kbert.models.bert_task import BertTask, bert_adamw
 
@@ -23,6 +27,8 @@ class BertClassifier(BertTask):
         backbone: a `BertBackbone`.
         num_classes: number of classes (>= 2), or 1 for regression.
         dropout: dropout rate on `pooled_output` before the dense layer.
+        label_names: optional names of the classes in id order (they
+            travel with the saved model; exports and the demo show them).
 
     Example:
     >>> backbone = BertBackbone.from_preset("bert_tiny", vocabulary_size=100)
@@ -30,9 +36,17 @@ class BertClassifier(BertTask):
     >>> classifier.compile()
     """
 
-    def __init__(self, backbone, num_classes=2, dropout=0.1, **kwargs):
+    def __init__(
+        self,
+        backbone,
+        num_classes=2,
+        dropout=0.1,
+        label_names=None,
+        **kwargs,
+    ):
         check_positive_int("num_classes", num_classes)
         check_rate("dropout", dropout)
+        label_names = check_label_names(label_names, num_classes)
 
         # === Layers ===
         dropout_layer = keras.layers.Dropout(
@@ -64,6 +78,7 @@ class BertClassifier(BertTask):
         # === Config ===
         self.num_classes = num_classes
         self.dropout = dropout
+        self.label_names = label_names
 
     @property
     def is_regression(self):
@@ -116,6 +131,9 @@ class BertClassifier(BertTask):
             {
                 "num_classes": self.num_classes,
                 "dropout": self.dropout,
+                "label_names": (
+                    None if self.label_names is None else list(self.label_names)
+                ),
             }
         )
         return config

@@ -3,7 +3,11 @@
 import keras
 from keras import ops
 
-from kbert.layers.validation import check_positive_int, check_rate
+from kbert.layers.validation import (
+    check_label_names,
+    check_positive_int,
+    check_rate,
+)
 from kbert.models.bert_backbone import INPUT_NAMES
 from kbert.models.bert_task import BertTask, bert_adamw
 
@@ -23,6 +27,9 @@ class BertTokenClassifier(BertTask):
         backbone: a `BertBackbone`.
         num_classes: number of token labels (>= 2).
         dropout: dropout rate on `sequence_output` before the dense layer.
+        label_names: optional tag names in id order, IOB2 (`O`, `B-PER`,
+            `I-PER`, ...); they travel with the saved model and let
+            exports and pipelines turn tags into entity spans.
 
     Example:
     >>> backbone = BertBackbone.from_preset("bert_tiny", vocabulary_size=100)
@@ -30,7 +37,14 @@ class BertTokenClassifier(BertTask):
     >>> tagger.compile()
     """
 
-    def __init__(self, backbone, num_classes, dropout=0.1, **kwargs):
+    def __init__(
+        self,
+        backbone,
+        num_classes,
+        dropout=0.1,
+        label_names=None,
+        **kwargs,
+    ):
         check_positive_int("num_classes", num_classes)
         if num_classes < 2:
             raise ValueError(
@@ -39,6 +53,7 @@ class BertTokenClassifier(BertTask):
                 f"{num_classes!r}"
             )
         check_rate("dropout", dropout)
+        label_names = check_label_names(label_names, num_classes)
 
         # === Layers ===
         dropout_layer = keras.layers.Dropout(
@@ -69,6 +84,7 @@ class BertTokenClassifier(BertTask):
         # === Config ===
         self.num_classes = num_classes
         self.dropout = dropout
+        self.label_names = label_names
 
     def compile(
         self,
@@ -110,6 +126,9 @@ class BertTokenClassifier(BertTask):
             {
                 "num_classes": self.num_classes,
                 "dropout": self.dropout,
+                "label_names": (
+                    None if self.label_names is None else list(self.label_names)
+                ),
             }
         )
         return config

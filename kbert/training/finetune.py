@@ -229,7 +229,12 @@ def finetune_glue(settings):
     """Fine-tunes a `BertClassifier` on a GLUE task; returns the metrics."""
     import keras
 
-    from kbert.data.glue import glue_features, num_labels, read_glue
+    from kbert.data.glue import (
+        glue_features,
+        label_names,
+        num_labels,
+        read_glue,
+    )
     from kbert.models import BertClassifier
 
     started = time.time()
@@ -254,7 +259,9 @@ def finetune_glue(settings):
     features, labels = glue_features(
         examples, tokenizer, settings["sequence_length"]
     )
-    model = BertClassifier(backbone, num_classes=num_labels(task))
+    model = BertClassifier(
+        backbone, num_classes=num_labels(task), label_names=label_names(task)
+    )
     losses = _fit(model, features, labels, None, settings)
     metrics = {
         "task": task,
@@ -317,7 +324,9 @@ def finetune_ner(settings):
     features, labels, weights, _ = conll_features(
         sentences, tokenizer, settings["sequence_length"]
     )
-    model = BertTokenClassifier(backbone, num_classes=len(CONLL_LABELS))
+    model = BertTokenClassifier(
+        backbone, num_classes=len(CONLL_LABELS), label_names=CONLL_LABELS
+    )
     losses = _fit(model, features, labels, weights, settings)
     metrics = {
         "task": "conll2003",

@@ -1,0 +1,108 @@
+"""Sentence pairs: class probabilities (or a score) for `(text_a, text_b)`."""
+
+import numpy as np
+
+from kbert.pipelines import text_inputs
+
+# The NSP head's classes, in kbert's label order (`is_random_next`).
+NEXT_SENTENCE_LABELS = ("is_next", "not_next")
+
+
+class SentencePairPipeline:
+    """Classifies sentence pairs with a classifier or the NSP head.
+
+    Each pair is packed `[CLS] a [SEP] b [SEP]` (segment ids 0 then 1),
+    longest segment truncated first to `sequence_length`.
+
+    Args:
+        model: a `BertClassifier` (paraphrase, entailment, similarity
+            regression) or a `BertPretrainer` (next-sentence prediction).
+        sequence_length: the longest input, specials included (default
+            128, or the model's positions if fewer).
+
+    Example:
+    >>> pair = SentencePairPipeline(load_model("mrpc.keras"))  # doctest: +SKIP
+    >>> pair(["He left."], ["He went away."])[0]["label"]  # doctest: +SKIP
+    'equivalent'
+    """
+
+    def __init__(self, model, sequence_length=None):
+        from kbert.models import BertClassifier, BertPretrainer
+
+        if isinstance(model, BertPretrainer):
+            self.output, names = "nsp", NEXT_SENTENCE_LABELS
+        elif isinstance(model, BertClassifier):
+            self.output = "logits"
+            names = model.label_names or tuple(
+                f"LABEL_{index}" for index in range(model.num_classes)
+            )
+        else:
+            raise ValueError(
+                "Sentence pairs need a BertClassifier or a BertPretrainer "
+                f"(NSP head); received {type(model).__name__}."
+            )
+        self.model = model
+        self.is_regression = self.output == "logits" and model.is_regression
+        self.label_names = tuple(names)
+        if sequence_length is None:
+            sequence_length = min(128, model.backbone.max_sequence_length)
+        self.sequence_length = text_inputs.check_sequence_length(
+            sequence_length, model, minimum=3
+        )
+        self.tokenizer = text_inputs.tokenizer_for(model)
+
+    def encode(self, texts_a, texts_b):
+        """Packed `token_ids`, `segment_ids`, `padding_mask` of the pairs."""
+        from kbert.text import pack_segments
+
+        features = pack_segments(
+            self.tokenizer.tokenize(texts_a)["token_ids"],
+            self.tokenizer.tokenize(texts_b)["token_ids"],
+            sequence_length=self.sequence_length,
+            cls_id=self.tokenizer.cls_id,
+            sep_id=self.tokenizer.sep_id,
+            pad_id=self.tokenizer.pad_id,
+        )
+        return {name: value.numpy() for name, value in features.items()}
+
+    def __call__(self, texts_a, texts_b):
+        """Scores each pair.
+
+        Args:
+            texts_a, texts_b: str or lists of str of the same length.
+
+        Returns:
+            One dict per pair: `probabilities` (dict label -> probability)
+            and `label` (the most likely); for a regression model `score`
+            instead.
+        """
+        texts_a = text_inputs.check_texts(texts_a, "texts_a")
+        texts_b = text_inputs.check_texts(texts_b, "texts_b")
+        if len(texts_a) != len(texts_b):
+            raise ValueError(
+                "`texts_a` and `texts_b` must pair up; received "
+                f"{len(texts_a)} and {len(texts_b)} texts."
+            )
+        results = []
+        for first in range(0, len(texts_a), text_inputs.BATCH_SIZE):
+            stop = first + text_inputs.BATCH_SIZE
+            if not texts_a[first:stop]:
+                break
+            logits = text_inputs.run_model(
+                self.model,
+                self.encode(texts_a[first:stop], texts_b[first:stop]),
+            )[self.output]
+            results.extend(self._results(logits))
+        return results
+
+    def _results(self, logits):
+        if self.is_regression:
+            return [{"score": float(row[0])} for row in logits]
+        probabilities = text_inputs.softmax(logits)
+        return [
+            {
+                "probabilities": dict(zip(self.label_names, map(float, row))),
+                "label": self.label_names[int(np.argmax(row))],
+            }
+            for row in probabilities
+        ]
