@@ -92,29 +92,42 @@ def test_a_run_at_a_negligible_learning_rate_keeps_the_starting_weights(
     )
 
 
-def test_a_trained_run_moves_away_from_the_starting_weights(
-    tiny_corpus, saved_backbone, tmp_path
+def test_a_trained_run_moves_away_from_the_start_and_resumes(
+    tiny_corpus, saved_backbone, tmp_path, capsys
 ):
+    import shutil
+
     from kbert.convert.model_files import load_model
     from kbert.training.pretrain import pretrain
 
     path, start = saved_backbone
     output = tmp_path / "run"
-    pretrain(
-        settings_from(*run_flags(
-            tiny_corpus, path, output, "--steps", "2",
-            "--learning-rate", "1e-2", "--warmup-steps", "1",
-        )),
-        verbose=0,
-    )
+    settings = settings_from(*run_flags(
+        tiny_corpus, path, output, "--steps", "3", "--checkpoint-every", "1",
+        "--learning-rate", "1e-2", "--warmup-steps", "1",
+    ))
+    pretrain(settings, verbose=0)
     backbone = load_model(str(output / "backbone.keras"))
     moved = [
         np.abs(got - want).max()
         for got, want in zip(backbone.get_weights(), start.get_weights())
     ]
-    # Two AdamW steps at 1e-2 move weights by about 1e-2, far from a fresh
-    # initialisation (std 0.02 for every matrix).
+    # Three AdamW steps at 1e-2 move weights by about 3e-2, yet stay near
+    # the start (a fresh initialisation differs by about 0.1).
     assert 1e-3 < max(moved) < 0.05
+
+    # A crash after step 2: the same run again resumes from that checkpoint
+    # (the backbone is rebuilt from init_from, then overwritten) and ends
+    # where the uninterrupted run ended.
+    shutil.rmtree(output / "checkpoints" / "step-00000003")
+    for name in ("backbone.keras", "pretrainer.keras", "metrics.json"):
+        (output / name).unlink()
+    capsys.readouterr()
+    pretrain(settings, verbose=0)
+    assert "step-00000002 (step 2)" in capsys.readouterr().out
+    resumed = load_model(str(output / "backbone.keras"))
+    for got, want in zip(resumed.get_weights(), backbone.get_weights()):
+        np.testing.assert_allclose(got, want, atol=1e-6)
 
 
 @pytest.mark.parametrize(
