@@ -49,11 +49,16 @@ def pretrain(settings, verbose="auto"):
     if settings["mixed_precision"] != "none":
         keras.config.set_dtype_policy(f"mixed_{settings['mixed_precision']}")
 
-    vocabulary = _vocabulary(settings)
+    start = _starting_backbone(settings)
+    if start is not None:
+        vocabulary = start.vocabulary
+        settings = {**settings, "lowercase": start.lowercase}
+    else:
+        vocabulary = _vocabulary(settings)
     corpus = _tokenized_corpus(settings, vocabulary, output)
 
     with distribution.scope():
-        model = _build_model(settings, vocabulary)
+        model = _build_model(settings, vocabulary, start)
     checkpoint_dir = os.path.join(output, "checkpoints")
     if not distribution.is_chief:
         checkpoint_dir = os.path.join(
@@ -141,6 +146,39 @@ def _vocabulary(settings):
     return load_vocabulary(path)
 
 
+def _starting_backbone(settings):
+    """The backbone of `init_from`, checked against the run; None without.
+
+    Raises:
+        ValueError: when it has no vocabulary, or a phase's sequence length
+            exceeds its `max_sequence_length`.
+    """
+    if not settings["init_from"]:
+        return None
+    from kbert.convert.model_files import backbone_of, load_model
+
+    path = settings["init_from"]
+    backbone = backbone_of(load_model(path))
+    if backbone.vocabulary is None:
+        raise ValueError(
+            f"The model in init_from={path!r} carries no vocabulary; save "
+            "it after `backbone.set_vocabulary(...)`."
+        )
+    for _, _, length, _ in phases(settings):
+        if length > backbone.max_sequence_length:
+            raise ValueError(
+                f"A sequence length of {length} exceeds the "
+                f"max_sequence_length={backbone.max_sequence_length} of "
+                f"init_from={path!r}; lower phase1_max_seq_length / "
+                "phase2_max_seq_length (or set phase1_fraction = 1.0)."
+            )
+    print(
+        f"Starting from the backbone in {path} (new MLM and NSP heads).",
+        flush=True,
+    )
+    return backbone
+
+
 def _tokenized_corpus(settings, vocabulary, output):
     from kbert.data.tokenized_corpus import tokenize_corpus_file
 
@@ -152,8 +190,46 @@ def _tokenized_corpus(settings, vocabulary, output):
     )
 
 
-def _build_model(settings, vocabulary):
-    from kbert.models import BertBackbone, BertPretrainer
+def _build_model(settings, vocabulary, start=None):
+    from kbert.models import BertPretrainer
+
+    if start is None:
+        backbone = _new_backbone(settings, vocabulary)
+    else:
+        backbone = _copy_backbone(start)
+    model = BertPretrainer(backbone)
+    model.compile(
+        optimizer=make_optimizer(
+            settings["learning_rate"],
+            total_steps=settings["steps"],
+            warmup_steps=settings["warmup_steps"],
+            weight_decay=settings["weight_decay"],
+            gradient_accumulation_steps=settings["gradient_accumulation_steps"],
+            global_clipnorm=settings["clipnorm"],
+        ),
+        jit_compile=settings["jit_compile"],
+    )
+    return model
+
+
+def _copy_backbone(start):
+    """A backbone like `start`, built here, holding its weights.
+
+    Built afresh (not used as loaded) so that its variables live under the
+    current distribution scope and it takes the run's dtype policy.
+    """
+    from kbert.models import BertBackbone
+
+    config = start.get_config()
+    del config["dtype"]  # the run's (mixed) precision, not the file's
+    backbone = BertBackbone.from_config(config)
+    backbone.set_weights(start.get_weights())
+    backbone.set_vocabulary(start.vocabulary)
+    return backbone
+
+
+def _new_backbone(settings, vocabulary):
+    from kbert.models import BertBackbone
 
     overrides = {
         name: settings[name]
@@ -172,19 +248,7 @@ def _build_model(settings, vocabulary):
     config["max_sequence_length"] = max(config["max_sequence_length"], longest)
     backbone = BertBackbone(**config)
     backbone.set_vocabulary(vocabulary)
-    model = BertPretrainer(backbone)
-    model.compile(
-        optimizer=make_optimizer(
-            settings["learning_rate"],
-            total_steps=settings["steps"],
-            warmup_steps=settings["warmup_steps"],
-            weight_decay=settings["weight_decay"],
-            gradient_accumulation_steps=settings["gradient_accumulation_steps"],
-            global_clipnorm=settings["clipnorm"],
-        ),
-        jit_compile=settings["jit_compile"],
-    )
-    return model
+    return backbone
 
 
 def _dataset(

@@ -22,6 +22,12 @@ SETTINGS = {
         "WordPiece vocab.txt; trained from the corpus "
         "into OUTPUT/vocab.txt when absent",
     ),
+    "init_from": (
+        None,
+        str,
+        "a .keras BertBackbone (or a kbert model built on one) to start "
+        "from: its weights, sizes, vocabulary and casing; new MLM/NSP heads",
+    ),
     "vocab_size": (8000, int, "size of a vocabulary trained from the corpus"),
     "lowercase": (True, bool, "uncased vocabulary (lower-case, strip accents)"),
     "preset": ("bert_tiny", str, "model size (kbert/presets.py)"),
@@ -80,6 +86,18 @@ CHOICES = {
     "mixed_precision": ("none", "bfloat16", "float16"),
 }
 REQUIRED = ("corpus", "output")
+# Settings that `init_from` decides (the model file carries them).
+SET_BY_INIT_FROM = (
+    "vocab",
+    "vocab_size",
+    "lowercase",
+    "preset",
+    "num_layers",
+    "hidden_dim",
+    "num_heads",
+    "intermediate_dim",
+    "dropout",
+)
 
 
 def add_arguments(parser):
@@ -108,6 +126,7 @@ def add_arguments(parser):
 def resolve(args):
     """Returns the settings dict: defaults < config file < flags."""
     settings = {name: spec[0] for name, spec in SETTINGS.items()}
+    given = set()
     if args.config:
         try:
             with open(args.config, "rb") as file:
@@ -123,17 +142,37 @@ def resolve(args):
                 f"{sorted(SETTINGS)}"
             )
         settings.update(from_file)
-    settings.update(
-        {
-            name: getattr(args, name)
-            for name in SETTINGS
-            if getattr(args, name) is not None
-        }
-    )
-    return validate(settings)
+        given.update(from_file)
+    from_flags = {
+        name: getattr(args, name)
+        for name in SETTINGS
+        if getattr(args, name) is not None
+    }
+    settings.update(from_flags)
+    given.update(from_flags)
+    return validate(settings, given)
 
 
-def validate(settings):
+def validate(settings, given=()):
+    """Checks the settings; fills in the default warmup.
+
+    Args:
+        settings: every setting, defaults included.
+        given: the names set by the config file or flags (not defaults);
+            used to refuse settings that `init_from` decides.
+
+    Returns:
+        `settings`, completed.
+    """
+    if settings.get("init_from"):
+        clashes = [name for name in SET_BY_INIT_FROM if name in given]
+        if clashes:
+            raise ValueError(
+                f"`init_from` cannot be combined with {clashes}: the model "
+                "file decides its vocabulary, casing and sizes. Received: "
+                f"init_from={settings['init_from']!r} and "
+                + ", ".join(f"{n}={settings[n]!r}" for n in clashes)
+            )
     missing = [name for name in REQUIRED if not settings.get(name)]
     if missing:
         raise ValueError(

@@ -1,0 +1,176 @@
+"""`pretrain --init-from`: pretraining that starts from a saved backbone."""
+
+import argparse
+
+import numpy as np
+import pytest
+
+from kbert.training import pretraining_config
+
+
+@pytest.fixture
+def tiny_corpus(shared_data, tmp_path):
+    """The first four WikiText-2 articles in Google's corpus format."""
+    from kbert.data.corpus_file import write_corpus
+    from kbert.data.wikitext import read_wikitext
+
+    documents = list(read_wikitext(
+        shared_data / "wikitext-2" / "wiki.valid.tokens.gz"
+    ))[:4]
+    path = tmp_path / "corpus.txt"
+    write_corpus(documents, path)
+    return path
+
+
+@pytest.fixture
+def saved_backbone(shared_data, tmp_path):
+    """A bert_tiny backbone with BERT's uncased vocabulary, saved."""
+    from kbert.models import BertBackbone
+    from kbert.text import load_vocabulary
+
+    vocabulary = load_vocabulary(
+        shared_data / "bert_vocab" / "bert-base-uncased-vocab.txt"
+    )
+    backbone = BertBackbone.from_preset(
+        "bert_tiny", vocabulary_size=len(vocabulary), max_sequence_length=64
+    )
+    backbone.set_vocabulary(vocabulary)
+    path = tmp_path / "start.keras"
+    backbone.save(path)
+    return path, backbone
+
+
+def settings_from(*flags):
+    parser = argparse.ArgumentParser()
+    pretraining_config.add_arguments(parser)
+    return pretraining_config.resolve(parser.parse_args(list(flags)))
+
+
+def run_flags(corpus, start, output, *extra):
+    return (
+        "--corpus", str(corpus), "--init-from", str(start),
+        "--output", str(output), "--batch-size", "4",
+        "--phase1-max-seq-length", "32", "--phase1-max-predictions", "5",
+        "--phase1-fraction", "1.0", "--seed", "3", *extra,
+    )
+
+
+def test_a_run_at_a_negligible_learning_rate_keeps_the_starting_weights(
+    tiny_corpus, saved_backbone, tmp_path
+):
+    from kbert.convert.model_files import load_model
+    from kbert.training.pretrain import pretrain
+
+    path, start = saved_backbone
+    output = tmp_path / "run"
+    pretrain(
+        settings_from(*run_flags(
+            tiny_corpus, path, output, "--steps", "2",
+            # The schedule refuses 0; AdamW moves no weight by more than
+            # the learning rate (plus its decay share), so 1e-30 changes
+            # none by more than 1e-29.
+            "--learning-rate", "1e-30", "--warmup-steps", "1",
+        )),
+        verbose=0,
+    )
+
+    backbone = load_model(str(output / "backbone.keras"))
+    assert backbone.vocabulary == start.vocabulary
+    assert backbone.lowercase is True
+    assert backbone.get_config()["hidden_dim"] == 128
+    assert backbone.max_sequence_length == 64
+    for got, want in zip(backbone.get_weights(), start.get_weights()):
+        np.testing.assert_allclose(got, want, rtol=0, atol=1e-28)
+    # The heads are new: the MLM head's output is tied to the started
+    # embedding matrix.
+    pretrainer = load_model(str(output / "pretrainer.keras"))
+    np.testing.assert_allclose(
+        pretrainer.mlm_head.token_embedding.embeddings.numpy(),
+        start.token_embedding.embeddings.numpy(),
+        rtol=0,
+        atol=1e-28,
+    )
+
+
+def test_a_trained_run_moves_away_from_the_start_and_resumes(
+    tiny_corpus, saved_backbone, tmp_path, capsys
+):
+    import shutil
+
+    from kbert.convert.model_files import load_model
+    from kbert.training.pretrain import pretrain
+
+    path, start = saved_backbone
+    output = tmp_path / "run"
+    settings = settings_from(*run_flags(
+        tiny_corpus, path, output, "--steps", "3", "--checkpoint-every", "1",
+        "--learning-rate", "1e-2", "--warmup-steps", "1",
+    ))
+    pretrain(settings, verbose=0)
+    backbone = load_model(str(output / "backbone.keras"))
+    moved = [
+        np.abs(got - want).max()
+        for got, want in zip(backbone.get_weights(), start.get_weights())
+    ]
+    # Three AdamW steps at 1e-2 move weights by about 3e-2, yet stay near
+    # the start (a fresh initialisation differs by about 0.1).
+    assert 1e-3 < max(moved) < 0.05
+
+    # A crash after step 2: the same run again resumes from that checkpoint
+    # (the backbone is rebuilt from init_from, then overwritten) and ends
+    # where the uninterrupted run ended.
+    shutil.rmtree(output / "checkpoints" / "step-00000003")
+    for name in ("backbone.keras", "pretrainer.keras", "metrics.json"):
+        (output / name).unlink()
+    capsys.readouterr()
+    pretrain(settings, verbose=0)
+    assert "step-00000002 (step 2)" in capsys.readouterr().out
+    resumed = load_model(str(output / "backbone.keras"))
+    for got, want in zip(resumed.get_weights(), backbone.get_weights()):
+        np.testing.assert_allclose(got, want, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "flag, value",
+    [
+        ("--vocab", "vocab.txt"),
+        ("--preset", "bert_mini"),
+        ("--num-layers", "4"),
+        ("--hidden-dim", "256"),
+        ("--no-lowercase", None),
+    ],
+)
+def test_init_from_refuses_settings_the_model_file_decides(flag, value):
+    extra = [flag] if value is None else [flag, value]
+    name = flag.removeprefix("--no-").removeprefix("--").replace("-", "_")
+    with pytest.raises(ValueError, match=f"init_from.*'{name}'"):
+        settings_from(
+            "--corpus", "c.txt", "--output", "o", "--init-from", "m.keras",
+            *extra,
+        )
+
+
+def test_init_from_refuses_a_setting_from_the_config_file(tmp_path):
+    config = tmp_path / "run.toml"
+    config.write_text('preset = "bert_small"\n')
+    with pytest.raises(ValueError, match="'preset'.*preset='bert_small'"):
+        settings_from(
+            "--config", str(config), "--corpus", "c.txt", "--output", "o",
+            "--init-from", "m.keras",
+        )
+
+
+def test_a_sequence_longer_than_the_backbone_is_refused(
+    tiny_corpus, saved_backbone, tmp_path
+):
+    from kbert.training.pretrain import pretrain
+
+    path, _ = saved_backbone
+    settings = settings_from(
+        "--corpus", str(tiny_corpus), "--init-from", str(path),
+        "--output", str(tmp_path / "run"), "--steps", "4",
+        "--phase1-fraction", "0.5",
+        "--phase1-max-seq-length", "32", "--phase2-max-seq-length", "128",
+    )
+    with pytest.raises(ValueError, match="128 exceeds.*max_sequence_length=64"):
+        pretrain(settings, verbose=0)
