@@ -7,6 +7,7 @@ the server answers. Ctrl-C stops it.
 """
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -105,6 +106,10 @@ def wait_for_health(url, process, timeout):
     return False
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def run(args):
     if not 1 <= args.port <= 65535:
         print(f"--port must be from 1 to 65535; received {args.port}.")
@@ -115,6 +120,8 @@ def run(args):
     if not args.no_export:
         export_missing(models_dir, present)
     env = dict(os.environ, KBERT_MODELS_DIR=str(models_dir))
+    # `kill` (SIGTERM) stops the app too, the way Ctrl-C does.
+    signal.signal(signal.SIGTERM, _interrupt)
     process = subprocess.Popen(
         streamlit_command(args.port, args.address), env=env
     )

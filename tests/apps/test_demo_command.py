@@ -55,6 +55,9 @@ def test_demo_exports_missing_models_then_serves_until_ctrl_c(
         rest, _ = process.communicate(timeout=60)
         assert process.returncode == 0, rest
         assert "kbert demo stopped." in rest
+        # The app went with it: nothing answers on the port any more.
+        with pytest.raises(OSError):
+            urllib.request.urlopen(f"{url}/_stcore/health", timeout=5)
     finally:
         watchdog.cancel()
         if process.poll() is None:
