@@ -1,0 +1,83 @@
+"""The demo models committed in savedmodels/: load safely, answer alike.
+
+These are the real models the demo shows (MiniLM-L6-H384 fine-tuned here),
+stored as compact float16 `.keras` files.
+"""
+
+import json
+
+import pytest
+
+from tests.conftest import REPO
+
+MODELS = REPO / "savedmodels"
+KINDS = {
+    "fill_mask": "BertPretrainer",
+    "paraphrase": "BertClassifier",
+    "qa": "BertQuestionAnswerer",
+}
+
+
+@pytest.mark.parametrize("name", sorted(KINDS))
+def test_bundled_model_loads_in_safe_mode_with_its_card(name):
+    from kbert.convert import load_model
+
+    path = MODELS / name / "model.keras"
+    assert path.is_file(), f"missing {path}: run bash savedmodels/build.sh"
+    assert path.stat().st_size < 50_000_000
+    model = load_model(str(path))  # keras safe mode
+    assert type(model).__name__ == KINDS[name]
+    assert len(model.backbone.vocabulary) == 30522
+    assert model.backbone.hidden_dim == 384
+    card = json.loads((MODELS / name / "metrics.json").read_text())
+    assert card["source"] and card["metrics"]
+
+
+def test_bundled_qa_saved_model_answers_as_the_pipeline(tmp_path, shared_data):
+    """The first 64 questions of the SQuAD evaluation half: the text-in
+    SavedModel (fresh process, no tensorflow_text) gives the pipeline's
+    answers, and both score the same EM/F1."""
+    from kbert.convert import load_model
+    from kbert.data.squad import load_squad_json, squad_examples
+    from kbert.evaluation import squad_scores
+    from kbert.export import export_saved_model
+    from kbert.pipelines import QuestionAnsweringPipeline
+    from tests.export.conftest import serve
+
+    dataset = load_squad_json(shared_data / "squad_v1.1" / "dev-v1.1.json.gz")
+    examples = squad_examples(dataset, slice(24, None))[:64]
+    model = load_model(str(MODELS / "qa" / "model.keras"))
+    export_saved_model(model, str(tmp_path / "qa" / "1"))
+    questions = [e.question for e in examples]
+    contexts = [e.context for e in examples]
+    (served,) = serve(
+        [
+            {
+                "model": str(tmp_path / "qa" / "1"),
+                "signature": "serving_default",
+                "inputs": {"question": questions, "context": contexts},
+            }
+        ],
+        tmp_path,
+    )
+    expected = QuestionAnsweringPipeline(model)(questions, contexts)
+    assert served["answer"] == [e["answer"] for e in expected]
+    assert served["start"] == [e["start"] for e in expected]
+
+    def scores(answers):
+        asked = {e.id: a for e, a in zip(examples, answers)}
+        subset = [
+            {
+                **article,
+                "paragraphs": [
+                    {**p, "qas": [q for q in p["qas"] if q["id"] in asked]}
+                    for p in article["paragraphs"]
+                ],
+            }
+            for article in dataset["data"][24:]
+        ]
+        return squad_scores(subset, asked)
+
+    assert scores(served["answer"]) == scores([e["answer"] for e in expected])
+    # A trained model, not a random one: most of these answers are right.
+    assert scores(served["answer"])["f1"] > 50
