@@ -106,6 +106,16 @@ def wait_for_health(url, process, timeout):
     return False
 
 
+def stop(process, grace_seconds=10):
+    """Terminates a child process; kills it if it outlives the grace."""
+    process.terminate()
+    try:
+        process.wait(timeout=grace_seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
@@ -135,18 +145,12 @@ def run(args):
                 f"The demo did not start on {base} (is the port in use?); "
                 "see streamlit's output above."
             )
-            process.terminate()
-            process.wait()
+            stop(process)
             return 1
         print(f"kbert demo running at {base}", flush=True)
         print("Press Ctrl-C to stop it.", flush=True)
         return process.wait()
     except KeyboardInterrupt:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
         print("kbert demo stopped.")
         return 0

@@ -80,17 +80,9 @@ class SentenceEmbedder:
         self.batch_size = batch_size
 
     def _default_tokenizer(self):
-        if self.backbone.vocabulary is None:
-            raise ValueError(
-                "The model carries no vocabulary; pass a tokenizer, or "
-                "convert the checkpoint with `python -m kbert convert`, "
-                "which attaches one."
-            )
-        from kbert.text import BertTokenizer
+        from kbert.pipelines.text_inputs import tokenizer_for
 
-        return BertTokenizer(
-            self.backbone.vocabulary, lowercase=self.backbone.lowercase
-        )
+        return tokenizer_for(self.backbone)
 
     def token_ids(self, texts):
         """`[CLS] + WordPiece ids + [SEP]` of each text, truncated.

@@ -55,18 +55,20 @@ def token_f1(prediction, gold):
     return 2 * precision * recall / (precision + recall)
 
 
-def squad_scores(dataset, predictions):
+def squad_scores(dataset, predictions, question_ids=None):
     """Scores predictions against a SQuAD v1.1 dataset, as the official script.
 
     Args:
         dataset: the parsed SQuAD JSON (`{"data": [...], "version": ...}`)
             or its `data` list.
         predictions: dict question id -> answer text.
+        question_ids: optional collection of ids: score only these
+            questions (a part of the dataset that was asked).
 
     Returns:
         dict with `exact_match` and `f1` (0-100, over every question of the
-        dataset), `total` (questions) and `unanswered` (ids with no
-        prediction, which score 0).
+        dataset, or of `question_ids`), `total` (questions) and
+        `unanswered` (ids with no prediction, which score 0).
 
     Raises:
         ValueError: when `predictions` is not a dict of strings, or the
@@ -102,6 +104,10 @@ def squad_scores(dataset, predictions):
     for article in dataset:
         for paragraph in article["paragraphs"]:
             for question in paragraph["qas"]:
+                if question_ids is not None and (
+                    question["id"] not in question_ids
+                ):
+                    continue
                 total += 1
                 if question["id"] not in predictions:
                     unanswered.append(question["id"])

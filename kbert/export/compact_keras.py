@@ -61,9 +61,10 @@ def save_compact(source, target, dtype="float16"):
             json.dump(config, file)
         weights_path = os.path.join(folder, WEIGHTS)
         compact_path = os.path.join(folder, "compact.h5")
-        with h5py.File(weights_path, "r") as weights, h5py.File(
-            compact_path, "w"
-        ) as compact:
+        with (
+            h5py.File(weights_path, "r") as weights,
+            h5py.File(compact_path, "w") as compact,
+        ):
 
             def copy(name, item):
                 if name == "optimizer" or name.startswith("optimizer/"):

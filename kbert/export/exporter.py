@@ -204,7 +204,7 @@ def _text_signature(kind, model, model_fn, tokenizer, **settings):
     from kbert.export.token_classification_signature import (
         token_classification_signature,
     )
-    from kbert.pipelines.sentence_pair_pipeline import NEXT_SENTENCE_LABELS
+    from kbert.pipelines.sentence_pair_pipeline import classifier_output
 
     length = settings["sequence_length"]
     if kind == "fill_mask":
@@ -215,14 +215,7 @@ def _text_signature(kind, model, model_fn, tokenizer, **settings):
             top_k=settings["top_k"],
         )
     if kind in ("sentence_pair", "text_classification"):
-        if kind == "sentence_pair" and model_kind(model) == "fill_mask":
-            output, names = "nsp", NEXT_SENTENCE_LABELS
-        else:
-            output, names = "logits", None
-            if not model.is_regression:
-                names = model.label_names or tuple(
-                    f"LABEL_{i}" for i in range(model.num_classes)
-                )
+        output, names = classifier_output(model)
         return sentence_pair_signature(
             model_fn,
             tokenizer,

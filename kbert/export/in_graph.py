@@ -73,8 +73,3 @@ def cut(texts, starts, ends):
         tf.maximum(tf.cast(ends - starts, tf.int32), 0),
     )
     return tf.where(starts < 0, tf.constant(""), pieces)
-
-
-def check_batch(tensor, name):
-    """Asserts a rank-1 string batch (the signatures' text inputs)."""
-    return tf.ensure_shape(tf.convert_to_tensor(tensor, tf.string), [None])

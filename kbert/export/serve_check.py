@@ -74,17 +74,11 @@ def _describe(specs):
 
 
 def _plain(array):
+    """A NumPy output as Python lists, strings decoded from UTF-8."""
+    import numpy as np
+
     if array.dtype == object:
-        return (
-            [
-                _plain(item)
-                if hasattr(item, "dtype") and item.ndim
-                else item.decode("utf-8", "replace")
-                if isinstance(item, bytes)
-                else item
-                for item in array
-            ]
-            if array.ndim
-            else array.item().decode("utf-8", "replace")
-        )
+        array = np.vectorize(
+            lambda item: item.decode("utf-8", "replace"), otypes=[object]
+        )(array)
     return array.tolist()

@@ -18,6 +18,16 @@ from kbert.layers.validation import (
 from kbert.models.named_inputs_model import NamedInputsModel
 
 INPUT_NAMES = ("token_ids", "segment_ids", "padding_mask")
+
+
+def id_inputs(names=INPUT_NAMES):
+    """Symbolic int32 `(B, T)` inputs of a functional model, by name."""
+    return {
+        name: keras.Input(shape=(None,), dtype="int32", name=name)
+        for name in names
+    }
+
+
 VOCABULARY_FILE = "vocabulary.txt"
 
 
@@ -132,10 +142,7 @@ class BertBackbone(NamedInputsModel):
         )
 
         # === Functional model ===
-        inputs = {
-            name: keras.Input(shape=(None,), dtype="int32", name=name)
-            for name in INPUT_NAMES
-        }
+        inputs = id_inputs()
         x = embeddings(inputs["token_ids"], inputs["segment_ids"])
         for block in encoder_blocks:
             x = block(x, inputs["padding_mask"])  # (B, T, H)

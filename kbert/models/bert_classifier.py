@@ -8,8 +8,8 @@ from kbert.layers.validation import (
     check_positive_int,
     check_rate,
 )
-from kbert.models.bert_backbone import INPUT_NAMES
-from kbert.models.bert_task import BertTask, bert_adamw
+from kbert.models.bert_backbone import id_inputs
+from kbert.models.bert_task import BertTask, bert_adamw, head_dense
 
 
 @keras.saving.register_keras_serializable(package="kbert")
@@ -52,20 +52,10 @@ class BertClassifier(BertTask):
         dropout_layer = keras.layers.Dropout(
             dropout, dtype=backbone.dtype_policy, name="classifier_dropout"
         )
-        dense = keras.layers.Dense(
-            num_classes,
-            kernel_initializer=keras.initializers.TruncatedNormal(
-                stddev=backbone.initializer_range
-            ),
-            dtype=backbone.dtype_policy,
-            name="classifier_dense",
-        )
+        dense = head_dense(backbone, num_classes, "classifier_dense")
 
         # === Functional model ===
-        inputs = {
-            name: keras.Input(shape=(None,), dtype="int32", name=name)
-            for name in INPUT_NAMES
-        }
+        inputs = id_inputs()
         pooled = backbone(inputs)["pooled_output"]  # (B, H)
         # Logits leave in float32 so the loss is computed in float32.
         logits = ops.cast(dense(dropout_layer(pooled)), "float32")

@@ -5,7 +5,7 @@ from keras import ops
 
 from kbert.layers.masked_lm_head import MaskedLMHead
 from kbert.layers.next_sentence_head import NextSentenceHead
-from kbert.models.bert_backbone import INPUT_NAMES
+from kbert.models.bert_backbone import INPUT_NAMES, id_inputs
 from kbert.models.bert_task import BertTask, bert_adamw
 
 
@@ -46,10 +46,7 @@ class BertPretrainer(BertTask):
         )
 
         # === Functional model ===
-        inputs = {
-            name: keras.Input(shape=(None,), dtype="int32", name=name)
-            for name in INPUT_NAMES + ("mask_positions",)
-        }
+        inputs = id_inputs(INPUT_NAMES + ("mask_positions",))
         encoded = backbone({name: inputs[name] for name in INPUT_NAMES})
         outputs = {
             "mlm": mlm_head(
@@ -132,4 +129,3 @@ class BertPretrainer(BertTask):
         if not isinstance(sample_weight, dict) or "nsp" in sample_weight:
             return sample_weight
         return {**sample_weight, "nsp": ops.ones_like(y["nsp"], "float32")}
-

@@ -3,8 +3,8 @@
 import keras
 from keras import ops
 
-from kbert.models.bert_backbone import INPUT_NAMES
-from kbert.models.bert_task import BertTask, bert_adamw
+from kbert.models.bert_backbone import id_inputs
+from kbert.models.bert_task import BertTask, bert_adamw, head_dense
 
 # Added to the logits of padding positions: far below any real logit, yet
 # finite so the softmax and its gradient stay finite in float32.
@@ -35,20 +35,10 @@ class BertQuestionAnswerer(BertTask):
 
     def __init__(self, backbone, **kwargs):
         # === Layers ===
-        span_dense = keras.layers.Dense(
-            2,
-            kernel_initializer=keras.initializers.TruncatedNormal(
-                stddev=backbone.initializer_range
-            ),
-            dtype=backbone.dtype_policy,
-            name="span_dense",
-        )
+        span_dense = head_dense(backbone, 2, "span_dense")
 
         # === Functional model ===
-        inputs = {
-            name: keras.Input(shape=(None,), dtype="int32", name=name)
-            for name in INPUT_NAMES
-        }
+        inputs = id_inputs()
         sequence = backbone(inputs)["sequence_output"]  # (B, T, H)
         logits = ops.cast(span_dense(sequence), "float32")  # (B, T, 2)
         is_padding = ops.equal(ops.cast(inputs["padding_mask"], "int32"), 0)
@@ -108,4 +98,3 @@ class BertQuestionAnswerer(BertTask):
             weighted_metrics=weighted_metrics,
             **kwargs,
         )
-

@@ -8,6 +8,19 @@ from kbert.models.named_inputs_model import NamedInputsModel
 NO_DECAY_NAMES = ("bias", "gamma", "beta")
 
 
+def head_dense(backbone, units, name):
+    """A task head's Dense layer: BERT's truncated-normal initializer and
+    the backbone's dtype policy."""
+    return keras.layers.Dense(
+        units,
+        kernel_initializer=keras.initializers.TruncatedNormal(
+            stddev=backbone.initializer_range
+        ),
+        dtype=backbone.dtype_policy,
+        name=name,
+    )
+
+
 def bert_adamw(learning_rate, weight_decay=0.01, epsilon=1e-6, **kwargs):
     """AdamW as BERT trains: decay 0.01, none on LayerNorm and biases.
 

@@ -8,8 +8,8 @@ from kbert.layers.validation import (
     check_positive_int,
     check_rate,
 )
-from kbert.models.bert_backbone import INPUT_NAMES
-from kbert.models.bert_task import BertTask, bert_adamw
+from kbert.models.bert_backbone import id_inputs
+from kbert.models.bert_task import BertTask, bert_adamw, head_dense
 
 
 @keras.saving.register_keras_serializable(package="kbert")
@@ -59,20 +59,10 @@ class BertTokenClassifier(BertTask):
         dropout_layer = keras.layers.Dropout(
             dropout, dtype=backbone.dtype_policy, name="token_dropout"
         )
-        dense = keras.layers.Dense(
-            num_classes,
-            kernel_initializer=keras.initializers.TruncatedNormal(
-                stddev=backbone.initializer_range
-            ),
-            dtype=backbone.dtype_policy,
-            name="token_dense",
-        )
+        dense = head_dense(backbone, num_classes, "token_dense")
 
         # === Functional model ===
-        inputs = {
-            name: keras.Input(shape=(None,), dtype="int32", name=name)
-            for name in INPUT_NAMES
-        }
+        inputs = id_inputs()
         sequence = backbone(inputs)["sequence_output"]  # (B, T, H)
         logits = ops.cast(dense(dropout_layer(sequence)), "float32")
         super().__init__(inputs=inputs, outputs={"logits": logits}, **kwargs)

@@ -17,6 +17,8 @@ class QuestionAnsweringPipeline:
         model: a `BertQuestionAnswerer`.
         sequence_length, doc_stride, max_query_length: the windows.
         n_best_size, max_answer_length: the decoding.
+        tokenizer: the tokenizer (default: built from the vocabulary the
+            model carries).
 
     Example:
     >>> qa = QuestionAnsweringPipeline(load_model("qa.keras"))  # doctest: +SKIP
@@ -32,6 +34,7 @@ class QuestionAnsweringPipeline:
         max_query_length=64,
         n_best_size=20,
         max_answer_length=30,
+        tokenizer=None,
     ):
         from kbert.models import BertQuestionAnswerer
 
@@ -50,7 +53,7 @@ class QuestionAnsweringPipeline:
         self.max_query_length = max_query_length
         self.n_best_size = n_best_size
         self.max_answer_length = max_answer_length
-        self.tokenizer = text_inputs.tokenizer_for(model)
+        self.tokenizer = tokenizer or text_inputs.tokenizer_for(model)
 
     def __call__(self, questions, contexts):
         """Answers each question from its context.

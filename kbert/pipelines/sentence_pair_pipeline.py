@@ -8,6 +8,33 @@ from kbert.pipelines import text_inputs
 NEXT_SENTENCE_LABELS = ("is_next", "not_next")
 
 
+def classifier_output(model):
+    """Where a pair model's logits are and what its classes are called.
+
+    Args:
+        model: a `BertClassifier` or a `BertPretrainer` (its NSP head).
+
+    Returns:
+        `(output, label_names)`: the output key (`logits` or `nsp`) and
+        the class names in id order (`LABEL_i` when the classifier has
+        none), or None for a regression classifier.
+    """
+    from kbert.models import BertClassifier, BertPretrainer
+
+    if isinstance(model, BertPretrainer):
+        return "nsp", NEXT_SENTENCE_LABELS
+    if isinstance(model, BertClassifier):
+        if model.is_regression:
+            return "logits", None
+        return "logits", model.label_names or tuple(
+            f"LABEL_{index}" for index in range(model.num_classes)
+        )
+    raise ValueError(
+        "Sentence pairs need a BertClassifier or a BertPretrainer "
+        f"(NSP head); received {type(model).__name__}."
+    )
+
+
 class SentencePairPipeline:
     """Classifies sentence pairs with a classifier or the NSP head.
 
@@ -27,23 +54,10 @@ class SentencePairPipeline:
     """
 
     def __init__(self, model, sequence_length=None):
-        from kbert.models import BertClassifier, BertPretrainer
-
-        if isinstance(model, BertPretrainer):
-            self.output, names = "nsp", NEXT_SENTENCE_LABELS
-        elif isinstance(model, BertClassifier):
-            self.output = "logits"
-            names = model.label_names or tuple(
-                f"LABEL_{index}" for index in range(model.num_classes)
-            )
-        else:
-            raise ValueError(
-                "Sentence pairs need a BertClassifier or a BertPretrainer "
-                f"(NSP head); received {type(model).__name__}."
-            )
+        self.output, names = classifier_output(model)
         self.model = model
-        self.is_regression = self.output == "logits" and model.is_regression
-        self.label_names = tuple(names)
+        self.is_regression = names is None
+        self.label_names = () if names is None else tuple(names)
         if sequence_length is None:
             sequence_length = min(128, model.backbone.max_sequence_length)
         self.sequence_length = text_inputs.check_sequence_length(

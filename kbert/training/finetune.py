@@ -374,21 +374,25 @@ def _squad_windows(examples, tokenizer, settings):
 
 def predict_squad(model, tokenizer, examples, settings):
     """Answer text per question id, decoded across windows."""
-    from kbert.evaluation import decode_answers
+    from kbert.pipelines import QuestionAnsweringPipeline
 
-    features, inputs = _squad_windows(examples, tokenizer, settings)
-    logits = model.predict(
-        inputs, batch_size=settings["eval_batch_size"], verbose=0
-    )
-    answers, _ = decode_answers(
-        [example.context for example in examples],
-        features,
-        logits["start"],
-        logits["end"],
+    pipeline = QuestionAnsweringPipeline(
+        model,
+        sequence_length=settings["sequence_length"],
+        doc_stride=settings["doc_stride"],
+        max_query_length=settings["max_query_length"],
         n_best_size=settings["n_best_size"],
         max_answer_length=settings["max_answer_length"],
+        tokenizer=tokenizer,
     )
-    return {example.id: answers[i] for i, example in enumerate(examples)}
+    results = pipeline(
+        [example.question for example in examples],
+        [example.context for example in examples],
+    )
+    return {
+        example.id: result["answer"]
+        for example, result in zip(examples, results)
+    }
 
 
 def evaluate_squad(model, tokenizer, dataset, settings):
@@ -401,22 +405,11 @@ def evaluate_squad(model, tokenizer, dataset, settings):
         squad_examples(dataset, articles), settings["max_eval_examples"]
     )
     predictions = predict_squad(model, tokenizer, examples, settings)
-    asked = {example.id for example in examples}
-    # Score only the questions asked, over the same articles.
-    subset = [
-        {
-            **article,
-            "paragraphs": [
-                {
-                    **paragraph,
-                    "qas": [q for q in paragraph["qas"] if q["id"] in asked],
-                }
-                for paragraph in article["paragraphs"]
-            ],
-        }
-        for article in dataset["data"][articles]
-    ]
-    scores = squad_scores(subset, predictions)
+    scores = squad_scores(
+        dataset["data"][articles],
+        predictions,
+        question_ids={example.id for example in examples},
+    )
     return {
         "exact_match": scores["exact_match"],
         "f1": scores["f1"],

@@ -13,6 +13,7 @@ import urllib.request
 
 import pytest
 
+from kbert.commands.demo import stop
 from tests.apps.conftest import APP, free_port
 from tests.conftest import REPO
 
@@ -54,12 +55,7 @@ def server(models_dir):
         wait_for_health(f"{url}/_stcore/health", process)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 def test_question_answering_in_chromium(server, loaded, tmp_path):

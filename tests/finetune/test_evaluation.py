@@ -87,6 +87,11 @@ def test_squad_scores_max_over_golds_and_missing_questions():
     assert scores["f1"] == pytest.approx(100 * (1 + 0.5) / 3)
     assert scores["total"] == 3
     assert scores["unanswered"] == ["q3"]
+    # Only the questions asked: q1 (EM 1) and q3 (missing).
+    asked = squad_scores(dataset, predictions, question_ids={"q1", "q3"})
+    assert asked["exact_match"] == pytest.approx(100 * 1 / 2)
+    assert asked["total"] == 2
+    assert asked["unanswered"] == ["q3"]
 
 
 @pytest.mark.parametrize(
