@@ -1,3 +1,5 @@
+import re
+
 import keras
 import numpy as np
 import pytest
@@ -102,3 +104,26 @@ def test_extra_input_keys_are_ignored():
 def test_bad_arguments_name_the_value(kwargs, message):
     with pytest.raises(ValueError, match=message):
         BertClassifier(BertBackbone(**TINY), **kwargs)
+
+
+def test_label_names_travel_with_the_saved_model(tmp_path):
+    from kbert.convert import load_model
+
+    classifier = BertClassifier(
+        BertBackbone(**TINY), num_classes=2, label_names=["no", "yes"]
+    )
+    classifier.save(tmp_path / "c.keras")
+    assert load_model(str(tmp_path / "c.keras")).label_names == ("no", "yes")
+
+
+@pytest.mark.parametrize("names", [["a"], ["a", "a"], ["a", ""], "ab"])
+def test_bad_label_names_are_named(names):
+    from kbert.models import BertTokenClassifier
+
+    for build in (BertClassifier, BertTokenClassifier):
+        with pytest.raises(
+            ValueError,
+            match=r"2 distinct non-empty .*"
+            r"label_names=" + re.escape(repr(names)),
+        ):
+            build(BertBackbone(**TINY), num_classes=2, label_names=names)
