@@ -2,6 +2,7 @@
 building."""
 
 import hashlib
+import os
 from pathlib import Path
 
 import numpy as np
@@ -216,14 +217,22 @@ class TokenizedCorpus:
         )
 
     def save(self, path):
-        """Writes the arrays to an `.npz` file (a tokenization cache)."""
-        np.savez(
-            path,
-            token_ids=self.token_ids,
-            word_starts=self.word_starts,
-            sentence_lengths=self.sentence_lengths,
-            document_lengths=self.document_lengths,
-        )
+        """Writes the arrays to an `.npz` file (a tokenization cache).
+
+        Atomically: the file appears whole or not at all, so a killed run
+        or a second worker never reads half a cache.
+        """
+        path = Path(path)
+        partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+        with open(partial, "wb") as file:
+            np.savez(
+                file,
+                token_ids=self.token_ids,
+                word_starts=self.word_starts,
+                sentence_lengths=self.sentence_lengths,
+                document_lengths=self.document_lengths,
+            )
+        os.replace(partial, path)
 
     @classmethod
     def load(cls, path):

@@ -135,6 +135,10 @@ def _multi_worker(tf):
             '"task": {"type": "worker", "index": i}} on every worker.'
         )
     strategy = tf.distribute.MultiWorkerMirroredStrategy()
+    # Keras 3.15's trainer fails under this strategy without the shim.
+    from kbert.training import multi_worker_fit
+
+    multi_worker_fit.enable()
     return Distribution(
         "multi_worker",
         strategy,

@@ -59,11 +59,11 @@ def pretrain(settings, verbose="auto"):
 
     with distribution.scope():
         model = _build_model(settings, vocabulary, start)
-    checkpoint_dir = os.path.join(output, "checkpoints")
+    # Other workers write beside the chief's files, never over them.
+    worker_dir = output
     if not distribution.is_chief:
-        checkpoint_dir = os.path.join(
-            output, f"worker-{distribution.worker_index}", "checkpoints"
-        )
+        worker_dir = os.path.join(output, f"worker-{distribution.worker_index}")
+    checkpoint_dir = os.path.join(worker_dir, "checkpoints")
     step = 0
     latest = checkpoints.latest_checkpoint(os.path.join(output, "checkpoints"))
     if latest is not None:
@@ -71,7 +71,7 @@ def pretrain(settings, verbose="auto"):
         print(f"Resuming from {latest[1]} (step {step}).", flush=True)
 
     tensorboard = keras.callbacks.TensorBoard(
-        os.path.join(output, "logs"), update_freq=settings["log_every"]
+        os.path.join(worker_dir, "logs"), update_freq=settings["log_every"]
     )
     for phase, (first, end, length, predictions) in enumerate(phases(settings)):
         if step >= end:

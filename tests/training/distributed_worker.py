@@ -85,13 +85,12 @@ def main(strategy_name, output):
             losses.append(float(logs["loss"]))  # running mean of the epoch
 
     model.fit(dataset, epochs=1, verbose=0, callbacks=[Record()])
-    if distribution.is_chief:
-        np.savez(
-            output,
-            losses=np.array(losses),
-            num_replicas=distribution.num_replicas,
-            **{f"w{i}": w for i, w in enumerate(model.get_weights())},
-        )
+    np.savez(
+        output,
+        losses=np.array(losses),
+        num_replicas=distribution.num_replicas,
+        **{f"w{i}": w for i, w in enumerate(model.get_weights())},
+    )
 
 
 if __name__ == "__main__":
