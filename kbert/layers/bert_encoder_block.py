@@ -1,7 +1,6 @@
 """One post-LN transformer block, as in BERT."""
 
 import keras
-from keras import ops
 
 from kbert.layers.activations import get_activation
 from kbert.layers.bert_self_attention import BertSelfAttention
@@ -108,9 +107,8 @@ class BertEncoderBlock(keras.layers.Layer):
         attended = self.attention_dropout_layer(attended, training=training)
         x = self.attention_layer_norm(x + attended)
 
-        # (B * T, H) rows: 2-D matmuls, as in the attention.
-        hidden = self.intermediate_dense(ops.reshape(x, (-1, self.hidden_dim)))
-        hidden = ops.reshape(self.output_dense(hidden), ops.shape(x))
+        hidden = self.intermediate_dense(x)  # (B, T, intermediate_dim)
+        hidden = self.output_dense(hidden)  # (B, T, H)
         hidden = self.output_dropout_layer(hidden, training=training)
         x = self.output_layer_norm(x + hidden)
         if return_attention_scores:

@@ -74,10 +74,7 @@ class BertSelfAttention(keras.layers.Layer):
         self, x, padding_mask, training=None, return_attention_scores=False
     ):
         batch_size, sequence_length = ops.shape(x)[0], ops.shape(x)[1]
-        # The denses see (B * T, features): one 2-D matmul each, which
-        # TensorFlow's graph optimiser fuses with the bias add on CPU (a
-        # batched 3-D matmul it does not).
-        qkv = self.qkv_dense(ops.reshape(x, (-1, self.hidden_dim)))
+        qkv = self.qkv_dense(x)  # (B, T, 3H)
         qkv = ops.reshape(
             qkv,
             (batch_size, sequence_length, 3, self.num_heads, self.head_dim),
@@ -96,11 +93,10 @@ class BertSelfAttention(keras.layers.Layer):
         dropped = self.dropout_layer(probabilities, training=training)
 
         context = ops.einsum("bhqk,bkhd->bqhd", dropped, value)
-        context = ops.reshape(context, (-1, self.hidden_dim))
-        output = ops.reshape(
-            self.output_dense(context),
-            (batch_size, sequence_length, self.hidden_dim),
+        context = ops.reshape(
+            context, (batch_size, sequence_length, self.hidden_dim)
         )
+        output = self.output_dense(context)  # (B, T, H)
         if return_attention_scores:
             return output, probabilities
         return output
