@@ -130,7 +130,10 @@ def run(args):
     if not args.no_export:
         export_missing(models_dir, present)
     env = dict(os.environ, KBERT_MODELS_DIR=str(models_dir))
-    # `kill` (SIGTERM) stops the app too, the way Ctrl-C does.
+    # Ctrl-C (SIGINT) and `kill` (SIGTERM) stop the app, also when a shell
+    # without job control started this process with SIGINT ignored (as it
+    # does for background jobs; Python then keeps ignoring it).
+    signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
     process = subprocess.Popen(
         streamlit_command(args.port, args.address), env=env

@@ -30,6 +30,9 @@ def test_demo_exports_missing_models_then_serves_until_ctrl_c(
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        # Started with SIGINT ignored, as a shell without job control starts
+        # a background job (a CI runner may): Ctrl-C must still stop it.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
     )  # fmt: skip
     watchdog = threading.Timer(240, process.kill)
     watchdog.start()

@@ -86,14 +86,10 @@ def main(workdir):
         layer_norm_eps=1e-12,
         initializer_range=0.02,
     ))
-    no_decay = [
-        p for n, p in model.named_parameters()
-        if n.endswith(".bias") or "LayerNorm" in n
-    ]
-    decay = [
-        p for n, p in model.named_parameters()
-        if not (n.endswith(".bias") or "LayerNorm" in n)
-    ]
+    decay, no_decay = [], []  # BERT: no decay on LayerNorm and biases
+    for name, parameter in model.named_parameters():
+        exempt = name.endswith(".bias") or "LayerNorm" in name
+        (no_decay if exempt else decay).append(parameter)
     optimizer = torch.optim.AdamW(
         [{"params": decay, "weight_decay": 0.01},
          {"params": no_decay, "weight_decay": 0.0}],

@@ -6,12 +6,7 @@ import keras
 import numpy as np
 import pytest
 
-from tests.training.test_pretrain_init_from import (  # noqa: F401 (fixtures)
-    run_flags,
-    saved_backbone,
-    settings_from,
-    tiny_corpus,
-)
+from tests.training.test_pretrain_init_from import run_flags, settings_from
 
 
 # float16 (with loss scaling) under XLA; bfloat16 without it.
