@@ -11,6 +11,35 @@ import pytest  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_DATA = REPO.parent / "shared" / "data"
+UNCASED_VOCABULARY = SHARED_DATA / "bert_vocab" / "bert-base-uncased-vocab.txt"
+
+
+def write_wikitext_corpus(path, articles, split="valid"):
+    """The first `articles` WikiText-2 articles of `split`, written to `path`
+    in Google's corpus format; returns `path`."""
+    from kbert.data.corpus_file import write_corpus
+    from kbert.data.wikitext import read_wikitext
+
+    documents = read_wikitext(
+        SHARED_DATA / "wikitext-2" / f"wiki.{split}.tokens.gz"
+    )
+    write_corpus(list(documents)[:articles], path)
+    return path
+
+
+def tiny_uncased_backbone(max_sequence_length=64):
+    """A random bert_tiny `BertBackbone` carrying BERT's uncased vocabulary."""
+    from kbert.models import BertBackbone
+    from kbert.text import load_vocabulary
+
+    vocabulary = load_vocabulary(UNCASED_VOCABULARY)
+    backbone = BertBackbone.from_preset(
+        "bert_tiny",
+        vocabulary_size=len(vocabulary),
+        max_sequence_length=max_sequence_length,
+    )
+    backbone.set_vocabulary(vocabulary)
+    return backbone
 
 
 @pytest.fixture(autouse=True)

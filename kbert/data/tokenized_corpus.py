@@ -2,11 +2,11 @@
 building."""
 
 import hashlib
-import os
 from pathlib import Path
 
 import numpy as np
 
+from kbert.data.atomic_file import atomic_write
 from kbert.data.corpus_file import read_corpus
 
 
@@ -222,9 +222,7 @@ class TokenizedCorpus:
         Atomically: the file appears whole or not at all, so a killed run
         or a second worker never reads half a cache.
         """
-        path = Path(path)
-        partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
-        with open(partial, "wb") as file:
+        with atomic_write(path, "wb") as file:
             np.savez(
                 file,
                 token_ids=self.token_ids,
@@ -232,7 +230,6 @@ class TokenizedCorpus:
                 sentence_lengths=self.sentence_lengths,
                 document_lengths=self.document_lengths,
             )
-        os.replace(partial, path)
 
     @classmethod
     def load(cls, path):

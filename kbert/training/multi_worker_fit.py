@@ -26,7 +26,7 @@ import tensorflow as tf
 from keras.src import tree
 from keras.src.backend.tensorflow import trainer
 
-_KERAS_VERSIONS = ("3.15.",)
+_KERAS_VERSION = "3.15."  # the release the two patched functions come from
 _applied = False
 
 
@@ -40,11 +40,11 @@ def enable():
     global _applied
     if _applied:
         return
-    if not keras.__version__.startswith(_KERAS_VERSIONS):
+    if not keras.__version__.startswith(_KERAS_VERSION):
         raise RuntimeError(
             "kbert's multi-worker shim was written for keras "
-            f"{' / '.join(v + 'x' for v in _KERAS_VERSIONS)}; the installed "
-            f"keras is {keras.__version__}. Check whether this Keras fits "
+            f"{_KERAS_VERSION}x; the installed keras is "
+            f"{keras.__version__}. Check whether this Keras fits "
             "under MultiWorkerMirroredStrategy by itself "
             "(tests/training/test_distribution.py) and update "
             "kbert/training/multi_worker_fit.py."

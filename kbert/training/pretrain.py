@@ -128,6 +128,7 @@ def _vocabulary(settings):
         return load_vocabulary(settings["vocab"])
     path = os.path.join(settings["output"], "vocab.txt")
     if not os.path.exists(path):
+        from kbert.data.atomic_file import atomic_write
         from kbert.text.vocab_trainer import count_words, train_vocabulary
 
         print(
@@ -140,9 +141,8 @@ def _vocabulary(settings):
         ) as file:
             counts = count_words(file, settings["lowercase"])
         tokens = train_vocabulary(counts, settings["vocab_size"])
-        with open(path + ".partial", "w", encoding="utf-8") as file:
+        with atomic_write(path, encoding="utf-8") as file:
             file.writelines(token + "\n" for token in tokens)
-        os.replace(path + ".partial", path)
     return load_vocabulary(path)
 
 

@@ -10,7 +10,12 @@ from kbert.evaluation.cloze_accuracy import (
     read_cloze_sentences,
     top_k_accuracy,
 )
-from tests.conftest import REPO
+from tests.conftest import (
+    REPO,
+    UNCASED_VOCABULARY,
+    tiny_uncased_backbone,
+    write_wikitext_corpus,
+)
 
 SENTENCES = REPO / "savedmodels" / "cloze_sentences.tsv"
 
@@ -60,9 +65,7 @@ def test_read_cloze_sentences(tmp_path):
 def test_the_committed_sentences_have_single_token_answers(shared_data):
     from kbert.text import load_vocabulary
 
-    vocabulary = set(load_vocabulary(
-        shared_data / "bert_vocab" / "bert-base-uncased-vocab.txt"
-    ))
+    vocabulary = set(load_vocabulary(UNCASED_VOCABULARY))
     sentences, answers = read_cloze_sentences(SENTENCES)
     assert len(sentences) == 40
     assert len(set(sentences)) == 40
@@ -71,24 +74,12 @@ def test_the_committed_sentences_have_single_token_answers(shared_data):
 
 
 def test_the_script_scores_a_pretrainer(shared_data, tmp_path):
-    from kbert.data.corpus_file import write_corpus
-    from kbert.data.wikitext import read_wikitext
-    from kbert.models import BertBackbone, BertPretrainer
-    from kbert.text import load_vocabulary
+    from kbert.models import BertPretrainer
 
-    vocabulary = load_vocabulary(
-        shared_data / "bert_vocab" / "bert-base-uncased-vocab.txt"
-    )
-    backbone = BertBackbone.from_preset(
-        "bert_tiny", vocabulary_size=len(vocabulary), max_sequence_length=64
-    )
-    backbone.set_vocabulary(vocabulary)
+    backbone = tiny_uncased_backbone()
     model_path = tmp_path / "pretrainer.keras"
     BertPretrainer(backbone).save(model_path)
-    corpus = tmp_path / "heldout.txt"
-    write_corpus(list(read_wikitext(
-        shared_data / "wikitext-2" / "wiki.test.tokens.gz"
-    ))[:3], corpus)
+    corpus = write_wikitext_corpus(tmp_path / "heldout.txt", 3, split="test")
 
     spec = importlib.util.spec_from_file_location(
         "evaluate_fill_mask", REPO / "savedmodels" / "evaluate_fill_mask.py"

@@ -12,21 +12,13 @@ import keras
 import numpy as np
 import pytest
 
-from tests.conftest import REPO
+from tests.conftest import REPO, UNCASED_VOCABULARY, write_wikitext_corpus
 
 
 @pytest.fixture
 def small_corpus(shared_data, tmp_path):
     """The first six WikiText-2 articles in Google's corpus format."""
-    from kbert.data.corpus_file import write_corpus
-    from kbert.data.wikitext import read_wikitext
-
-    documents = list(read_wikitext(
-        shared_data / "wikitext-2" / "wiki.valid.tokens.gz"
-    ))[:6]
-    path = tmp_path / "corpus.txt"
-    write_corpus(documents, path)
-    return path
+    return write_wikitext_corpus(tmp_path / "corpus.txt", 6)
 
 
 def pretrain_command(corpus, vocab, output):
@@ -53,7 +45,7 @@ def run_to_end(command):
 def test_killed_run_resumes_and_ends_like_an_uninterrupted_one(
     small_corpus, shared_data, tmp_path
 ):
-    vocab = shared_data / "bert_vocab" / "bert-base-uncased-vocab.txt"
+    vocab = UNCASED_VOCABULARY
     uninterrupted = tmp_path / "uninterrupted"
     run_to_end(pretrain_command(small_corpus, vocab, uninterrupted))
 
