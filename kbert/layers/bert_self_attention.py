@@ -79,12 +79,15 @@ class BertSelfAttention(keras.layers.Layer):
             qkv,
             (batch_size, sequence_length, 3, self.num_heads, self.head_dim),
         )
-        # (B, T, heads, head_dim) each; einsum lets XLA choose the layouts.
-        query, key, value = qkv[:, :, 0], qkv[:, :, 1], qkv[:, :, 2]
+        # One transpose to (3, B, heads, T, head_dim): both einsums then
+        # have their batch axes first and map onto batched matmuls with no
+        # transposes of their own (4 per layer before, now 2 in all).
+        qkv = ops.transpose(qkv, (2, 0, 3, 1, 4))
+        query, key, value = qkv[0], qkv[1], qkv[2]
 
         # Scaling the query costs T * head_dim multiplies, the scores T * T.
         query = query * ops.cast(1.0 / math.sqrt(self.head_dim), query.dtype)
-        scores = ops.einsum("bqhd,bkhd->bhqk", query, key)
+        scores = ops.einsum("bhqd,bhkd->bhqk", query, key)
         scores = ops.cast(scores, "float32")  # (B, heads, T, T)
         key_is_real = ops.cast(padding_mask, "bool")[:, None, None, :]
         scores = ops.where(key_is_real, scores, _MASKED_SCORE)
@@ -92,9 +95,10 @@ class BertSelfAttention(keras.layers.Layer):
         probabilities = ops.cast(probabilities, self.compute_dtype)
         dropped = self.dropout_layer(probabilities, training=training)
 
-        context = ops.einsum("bhqk,bkhd->bqhd", dropped, value)
+        context = ops.einsum("bhqk,bhkd->bhqd", dropped, value)
         context = ops.reshape(
-            context, (batch_size, sequence_length, self.hidden_dim)
+            ops.transpose(context, (0, 2, 1, 3)),
+            (batch_size, sequence_length, self.hidden_dim),
         )
         output = self.output_dense(context)  # (B, T, H)
         if return_attention_scores:
