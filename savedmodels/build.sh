@@ -41,7 +41,7 @@ python -m kbert pretrain --config kbert/training/configs/minilm_fill_mask.toml
 
 # Paraphrase (MRPC) and QA (SQuAD first half).
 python -m kbert finetune glue --task mrpc --model $RUNS/minilm.keras \
-    --output $RUNS/paraphrase --epochs 3 --learning-rate 5e-5
+    --output $RUNS/paraphrase --epochs 5 --learning-rate 1e-4
 python -m kbert finetune squad --model $RUNS/minilm.keras \
     --output $RUNS/qa --epochs 2 --learning-rate 1e-4
 
@@ -53,7 +53,7 @@ python savedmodels/bundle_demo_model.py --name fill_mask \
 python savedmodels/bundle_demo_model.py --name paraphrase \
     --model $RUNS/paraphrase/model.keras \
     --label-names not_equivalent equivalent \
-    --source "$M fine-tuned on MRPC train (3,668 pairs; 3 epochs, learning rate 5e-5, batch 32); float16 weights"
+    --source "$M fine-tuned on MRPC train (3,668 pairs; 5 epochs, learning rate 1e-4, batch 32); float16 weights"
 python savedmodels/bundle_demo_model.py --name qa \
     --model $RUNS/qa/model.keras \
     --source "$M fine-tuned on SQuAD v1.1 dev articles 0-23 (5,696 questions; 2 epochs, learning rate 1e-4, batch 32; SQuAD train is not available offline); float16 weights"
