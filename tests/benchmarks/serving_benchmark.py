@@ -51,6 +51,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from tests.benchmarks.serving_workers import QA_SETTINGS
+
 REPO = Path(__file__).resolve().parents[2]
 DATA = REPO.parent / "shared" / "data"
 WORKERS = Path(__file__).resolve().parent / "serving_workers.py"
@@ -271,24 +273,39 @@ def summarise(results):
     return figures
 
 
-def window_counts(root, questions):
-    """kbert's windows per question (384 tokens, 128 apart, question cut to
-    64 tokens): agreement is expected on one window, where both sides
-    score the same spans; across windows they pick by different rules."""
+def token_lengths(root, questions):
+    """kbert's token counts of each question and each context, uncut."""
     from kbert.text import CoreBertTokenizer
 
     tokenizer = CoreBertTokenizer(str(root / "hf_qa" / "vocab.txt"))
 
     def lengths(texts):
-        return tokenizer.tokenize(texts)["token_ids"].row_lengths().numpy()
+        return [
+            int(n)
+            for n in tokenizer.tokenize(texts)["token_ids"].row_lengths()
+        ]
 
-    query = lengths([e["question"] for e in questions])
-    doc = lengths([e["context"] for e in questions])
+    return (
+        lengths([e["question"] for e in questions]),
+        lengths([e["context"] for e in questions]),
+    )
+
+
+def room_for_context(query_length):
+    """Context tokens a window holds beside `[CLS] question [SEP] [SEP]`."""
+    question = min(query_length, QA_SETTINGS["max_question_len"])
+    return QA_SETTINGS["max_seq_len"] - question - 3
+
+
+def window_counts(root, questions):
+    """kbert's windows per question (384 tokens, 128 apart, question cut to
+    64 tokens): agreement is expected on one window, where both sides
+    score the same spans; across windows they pick by different rules."""
     counts = []
-    for query_length, doc_length in zip(query, doc):
-        room = 384 - min(int(query_length), 64) - 3
-        step = min(room, 128)
-        counts.append(1 + (max(int(doc_length) - room, 0) + step - 1) // step)
+    for query_length, doc_length in zip(*token_lengths(root, questions)):
+        room = room_for_context(query_length)
+        step = min(room, QA_SETTINGS["doc_stride"])
+        counts.append(1 + (max(doc_length - room, 0) + step - 1) // step)
     return counts
 
 

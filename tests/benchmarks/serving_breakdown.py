@@ -76,6 +76,11 @@ def main():
     import tensorflow as tf
 
     from kbert.text import CoreBertTokenizer
+    from tests.benchmarks.serving_benchmark import (
+        QA_SETTINGS,
+        room_for_context,
+        token_lengths,
+    )
 
     tf.config.threading.set_intra_op_parallelism_threads(args.threads)
     tf.config.threading.set_inter_op_parallelism_threads(args.threads)
@@ -90,16 +95,10 @@ def main():
     tokenizer = CoreBertTokenizer(str(root / "hf_qa" / "vocab.txt"))
     floor = matmul_floor(tf, config)
 
-    def lengths(texts):
-        return tokenizer.tokenize(texts)["token_ids"].row_lengths().numpy()
-
-    window = [
-        min(384, 3 + min(int(q), 64) + int(c))
-        for q, c in zip(
-            lengths([e["question"] for e in questions]),
-            lengths([e["context"] for e in questions]),
-        )
-    ]
+    window = []  # tokens in the first window of each question
+    for query, doc in zip(*token_lengths(root, questions)):
+        room = room_for_context(query)
+        window.append(QA_SETTINGS["max_seq_len"] - room + min(room, doc))
     times = {"text": [], "model": [], "tokenize": [], "matmul floor": []}
     for rounds in range(2):  # the first round warms up every length
         for example, length in zip(questions, window):
