@@ -25,6 +25,7 @@ _SIZE_OVERRIDES = (
     "num_heads",
     "intermediate_dim",
     "dropout",
+    "attention_dropout",
 )
 
 

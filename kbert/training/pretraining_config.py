@@ -36,6 +36,11 @@ SETTINGS = {
     "num_heads": (None, int, "override the preset's attention heads"),
     "intermediate_dim": (None, int, "override the preset's feed-forward size"),
     "dropout": (None, float, "override the preset's dropout"),
+    "attention_dropout": (
+        None,
+        float,
+        "override the preset's dropout on attention probabilities",
+    ),
     "batch_size": (32, int, "global batch size"),
     "steps": (1000, int, "optimizer updates over both phases"),
     "learning_rate": (1e-4, float, "peak learning rate"),
@@ -97,6 +102,7 @@ SET_BY_INIT_FROM = (
     "num_heads",
     "intermediate_dim",
     "dropout",
+    "attention_dropout",
 )
 
 

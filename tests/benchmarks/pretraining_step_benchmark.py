@@ -6,13 +6,23 @@ on for both. kbert runs its full pretrainer (MLM + NSP); keras-hub runs its
 `BertBackbone` + `MaskedLMHead` (it has no NSP head). Runs alternate between
 the two models so that load on the machine affects both alike.
 
+On an accelerator it also reports sequences/s and model FLOPs utilisation
+(MFU): the FLOPs of the model's matrix products (forward and backward, no
+recomputation) per second over the chip's dense peak for the precision.
+
 Usage (from the repository root):
     python -m tests.benchmarks.pretraining_step_benchmark
     ... --sizes bert_small --steps 10 --rounds 3
+    # BERT phase 1 on a GPU (issue #5): bfloat16, XLA, batch 256 x 128
+    KERAS_BACKEND=jax python -m tests.benchmarks.pretraining_step_benchmark \
+        --sizes bert_base --batch-size 256 --precision bfloat16
 """
 
 import argparse
+import json
 import os
+import subprocess
+import sys
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -27,28 +37,92 @@ SEQUENCE_LENGTH = 128
 NUM_PREDICTIONS = 20
 BATCH_SIZES = {"bert_base": 8, "bert_small": 32}
 
+# Dense (no sparsity) peak TFLOP/s by chip name and precision, from NVIDIA's
+# data sheets (SXM parts); float32 matmuls run as TF32 on these chips.
+PEAK_TFLOPS = {
+    "H100": {"bfloat16": 989.4, "float16": 989.4, "float32": 494.7},
+    "H200": {"bfloat16": 989.4, "float16": 989.4, "float32": 494.7},
+    "A100": {"bfloat16": 312.0, "float16": 312.0, "float32": 156.0},
+}
 
-def make_batch(batch_size, vocabulary_size, seed=0):
+
+def make_batch(
+    batch_size,
+    vocabulary_size,
+    length=SEQUENCE_LENGTH,
+    predictions=NUM_PREDICTIONS,
+    seed=0,
+):
     rng = np.random.default_rng(seed)
-    shape = (batch_size, SEQUENCE_LENGTH)
+    shape = (batch_size, length)
     features = {
         "token_ids": rng.integers(0, vocabulary_size, shape).astype("int32"),
-        "segment_ids": (np.arange(SEQUENCE_LENGTH) >= 64)
+        "segment_ids": (np.arange(length) >= length // 2)
         .astype("int32")[None]
         .repeat(batch_size, 0),
         "padding_mask": np.ones(shape, "int32"),
         "mask_positions": np.sort(
             rng.permuted(
-                np.tile(np.arange(1, SEQUENCE_LENGTH), (batch_size, 1)), axis=1
-            )[:, :NUM_PREDICTIONS],
+                np.tile(np.arange(1, length), (batch_size, 1)), axis=1
+            )[:, :predictions],
             axis=1,
         ).astype("int32"),
     }
     mlm_labels = rng.integers(
-        0, vocabulary_size, (batch_size, NUM_PREDICTIONS)
+        0, vocabulary_size, (batch_size, predictions)
     ).astype("int32")
     nsp_labels = rng.integers(0, 2, (batch_size,)).astype("int32")
     return features, mlm_labels, nsp_labels
+
+
+def training_flops_per_sequence(config, length, predictions):
+    """Matmul FLOPs of one sequence's forward + backward (3 x forward).
+
+    Encoder dense layers (q, k, v, output, two feed-forward), the attention
+    products (scores and weighted values), the masked-LM transform and
+    vocabulary projection at `predictions` positions, pooler and NSP head.
+    Elementwise work (softmax, GELU, LayerNorm) and embedding lookups are
+    left out, as MFU counts them.
+    """
+    hidden, inner = config["hidden_dim"], config["intermediate_dim"]
+    layers, vocabulary = config["num_layers"], config["vocabulary_size"]
+    dense = 2 * length * (4 * hidden * hidden + 2 * hidden * inner)
+    attention = 2 * 2 * length * length * hidden
+    masked_lm = 2 * predictions * (hidden * hidden + hidden * vocabulary)
+    pooler_nsp = 2 * (hidden * hidden + 2 * hidden)
+    forward = layers * (dense + attention) + masked_lm + pooler_nsp
+    return 3 * forward
+
+
+def accelerator_name():
+    """The first accelerator's name on this backend, or None on CPU."""
+    backend = keras.backend.backend()
+    if backend == "jax":
+        import jax
+
+        device = jax.devices()[0]
+        return None if device.platform == "cpu" else device.device_kind
+    if backend == "torch":
+        import torch
+
+        if torch.cuda.is_available():
+            return torch.cuda.get_device_name()
+        return None
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        gpus = tf.config.list_physical_devices("GPU")
+        if gpus:
+            details = tf.config.experimental.get_device_details(gpus[0])
+            return details.get("device_name", "GPU")
+    return None
+
+
+def peak_tflops(device, precision):
+    for chip, peaks in PEAK_TFLOPS.items():
+        if device and chip in device:
+            return peaks[precision]
+    return None
 
 
 def adamw():
@@ -104,6 +178,21 @@ def keras_hub_step(config, batch):
     return lambda: model.train_on_batch(features, mlm_labels)
 
 
+def hugging_face_rate(python, config, settings):
+    """Sequences/s of Hugging Face's `BertForPreTraining` at the same sizes,
+    run by `pretraining_step_hf.py` under `python` (torch + transformers)."""
+    worker = os.path.join(os.path.dirname(__file__), "pretraining_step_hf.py")
+    result = subprocess.run(
+        [python, worker, json.dumps({**config, **settings})],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        sys.exit(f"The Hugging Face worker failed:\n{result.stderr[-3000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
 def measure(step, steps):
     start = time.perf_counter()
     for _ in range(steps):
@@ -117,15 +206,59 @@ def main():
     parser.add_argument("--steps", type=int, default=8)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--warmup", type=int, default=2)
+    parser.add_argument(
+        "--batch-size",
+        type=int,
+        help="sequences a step for every size (default: bert_base 8, "
+        "bert_small 32, others 8)",
+    )
+    parser.add_argument("--sequence-length", type=int, default=SEQUENCE_LENGTH)
+    parser.add_argument("--predictions", type=int, default=NUM_PREDICTIONS)
+    parser.add_argument(
+        "--precision",
+        choices=("float32", "bfloat16", "float16"),
+        default="float32",
+        help="bfloat16/float16: Keras' mixed_* policy for both models",
+    )
+    parser.add_argument(
+        "--peak-tflops",
+        type=float,
+        help="the chip's dense peak for --precision (default: looked up "
+        "by the accelerator's name; no MFU where unknown)",
+    )
+    parser.add_argument(
+        "--dropout",
+        type=float,
+        help="dropout and attention dropout for both models (default: the "
+        "preset's 0.1)",
+    )
+    parser.add_argument(
+        "--hf-python",
+        help="also time Hugging Face's PyTorch BertForPreTraining with this "
+        "Python (one that has torch and transformers)",
+    )
     args = parser.parse_args()
+    if args.precision != "float32":
+        keras.config.set_dtype_policy(f"mixed_{args.precision}")
+    device = accelerator_name()
+    peak = args.peak_tflops or peak_tflops(device, args.precision)
+    length, predictions = args.sequence_length, args.predictions
     print(
         f"backend: {keras.backend.backend()}, keras {keras.__version__}, "
-        f"sequence length {SEQUENCE_LENGTH}, {NUM_PREDICTIONS} predictions"
+        f"device: {device or 'CPU'}, precision {args.precision}, "
+        f"sequence length {length}, {predictions} predictions"
     )
     for size in args.sizes:
         config = presets.preset_config(size)
-        batch_size = BATCH_SIZES.get(size, 8)
-        batch = make_batch(batch_size, config["vocabulary_size"])
+        if args.dropout is not None:
+            config["dropout"] = config["attention_dropout"] = args.dropout
+        config["max_sequence_length"] = max(
+            config["max_sequence_length"], length
+        )
+        batch_size = args.batch_size or BATCH_SIZES.get(size, 8)
+        batch = make_batch(
+            batch_size, config["vocabulary_size"], length, predictions
+        )
         steps = {
             "kbert": kbert_step(config, batch),
             "keras-hub": keras_hub_step(config, batch),
@@ -139,15 +272,42 @@ def main():
             for name in order:  # ABBA order cancels drift in machine load
                 seconds[name] += measure(steps[name], args.steps)
             order.reverse()
-        tokens = batch_size * SEQUENCE_LENGTH * args.steps * args.rounds
-        rate = {name: tokens / s for name, s in seconds.items()}
+        sequences = batch_size * args.steps * args.rounds
+        rate = {name: sequences / s for name, s in seconds.items()}
         print(
-            f"{size} (batch {batch_size} x {SEQUENCE_LENGTH}): "
-            f"kbert {rate['kbert']:,.0f} tokens/s, "
-            f"keras-hub {rate['keras-hub']:,.0f} tokens/s, "
+            f"{size} (batch {batch_size} x {length}): "
+            f"kbert {rate['kbert'] * length:,.0f} tokens/s, "
+            f"keras-hub {rate['keras-hub'] * length:,.0f} tokens/s, "
             f"ratio kbert/keras-hub {rate['kbert'] / rate['keras-hub']:.2f}",
             flush=True,
         )
+        flops = training_flops_per_sequence(config, length, predictions)
+        for name in steps:
+            line = (
+                f"  {name}: {rate[name]:,.1f} sequences/s, "
+                f"{flops / 1e9:.1f} GFLOPs a sequence"
+            )
+            if peak:
+                mfu = rate[name] * flops / (peak * 1e12)
+                line += f", MFU {mfu:.1%} of {peak:g} TFLOP/s"
+            print(line, flush=True)
+        if args.hf_python:
+            settings = {
+                "batch_size": batch_size,
+                "length": length,
+                "predictions": predictions,
+                "precision": args.precision,
+                "steps": args.steps * args.rounds,
+                "warmup": args.warmup,
+            }
+            hf = hugging_face_rate(args.hf_python, config, settings)
+            print(
+                f"  Hugging Face BertForPreTraining ({hf['device']}, "
+                f"{hf['attention']} attention): "
+                f"{hf['sequences_per_second']:,.1f} sequences/s; ratio "
+                f"kbert/HF {rate['kbert'] / hf['sequences_per_second']:.2f}",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

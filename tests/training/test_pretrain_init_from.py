@@ -105,6 +105,7 @@ def test_a_trained_run_moves_away_from_the_start_and_resumes(
         ("--preset", "bert_mini"),
         ("--num-layers", "4"),
         ("--hidden-dim", "256"),
+        ("--attention-dropout", "0.0"),
         ("--no-lowercase", None),
     ],
 )

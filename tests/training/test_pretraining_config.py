@@ -76,3 +76,21 @@ def test_bad_settings_are_named(tmp_path):
         )
     with pytest.raises(SystemExit):
         parse("--strategy", "gpu_cluster")  # argparse names the choices
+
+
+def test_size_and_dropout_flags_reach_the_new_backbone():
+    from kbert.training.pretrain import _new_backbone
+
+    settings = pretraining_config.resolve(
+        parse(
+            "--corpus", "c", "--output", "o", "--preset", "bert_tiny",
+            "--num-layers", "3", "--dropout", "0.0",
+            "--attention-dropout", "0.05",
+        )
+    )
+    vocabulary = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "a", "b"]
+    config = _new_backbone(settings, vocabulary).get_config()
+    assert config["num_layers"] == 3
+    assert config["hidden_dim"] == 128  # bert_tiny's, not overridden
+    assert config["dropout"] == 0.0
+    assert config["attention_dropout"] == 0.05
