@@ -119,8 +119,12 @@ def accelerator_name():
 
 
 def peak_tflops(device, precision):
+    """The dense peak for `precision`, or None for a chip not in the table
+    (PCIe parts run lower clocks than the SXM figures listed)."""
+    if not device or "PCIe" in device:
+        return None
     for chip, peaks in PEAK_TFLOPS.items():
-        if device and chip in device:
+        if chip in device:
             return peaks[precision]
     return None
 
