@@ -53,6 +53,7 @@ def write_batches(path, vocabulary, args):
     from kbert.data.pretraining_dataset import make_pretraining_dataset
     from kbert.data.tokenized_corpus import tokenize_corpus_file
     from kbert.data.wikitext import read_wikitext
+    from tests.benchmarks.pretraining_sweep import stack_batches
 
     corpus_path = path.with_name("corpus.txt")
     write_corpus(
@@ -67,15 +68,7 @@ def write_batches(path, vocabulary, args):
             max_seq_length=args.max_seq_length,
             max_predictions_per_seq=args.max_predictions, seed=seed,
         )
-        batches = list(dataset.take(count).as_numpy_iterator())
-        arrays = {
-            name: np.stack([b[0][name] for b in batches])
-            for name in batches[0][0]
-        }
-        arrays["mlm"] = np.stack([b[1]["mlm"] for b in batches])
-        arrays["nsp"] = np.stack([b[1]["nsp"] for b in batches])
-        arrays["mlm_weights"] = np.stack([b[2]["mlm"] for b in batches])
-        return arrays
+        return stack_batches(dataset, count)
 
     train = take(args.seed, args.steps)
     evaluation = take(args.seed + 1000, args.eval_batches)

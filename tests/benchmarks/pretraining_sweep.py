@@ -39,8 +39,10 @@ HELDOUT_SEED = 12345  # evaluate_fill_mask.py's held-out batches
 HELDOUT_MAX_PREDICTIONS = 20
 
 
-def _take(dataset, count):
-    """`count` batches as stacked arrays, compactly typed."""
+def stack_batches(dataset, count):
+    """The first `count` batches of a pretraining dataset as arrays of
+    shape (count, batch, ...): the features by name, plus `mlm`, `nsp` (the
+    labels) and `mlm_weights`."""
     batches = list(dataset.take(count).as_numpy_iterator())
     stacked = {
         name: np.stack([batch[0][name] for batch in batches])
@@ -49,6 +51,12 @@ def _take(dataset, count):
     stacked["mlm"] = np.stack([batch[1]["mlm"] for batch in batches])
     stacked["nsp"] = np.stack([batch[1]["nsp"] for batch in batches])
     stacked["mlm_weights"] = np.stack([batch[2]["mlm"] for batch in batches])
+    return stacked
+
+
+def _take(dataset, count):
+    """`count` batches as stacked arrays, compactly typed."""
+    stacked = stack_batches(dataset, count)
     return {
         "token_ids": stacked["token_ids"].astype("uint16"),
         "segment_ids": np.packbits(stacked["segment_ids"].astype(bool), -1),
