@@ -67,12 +67,9 @@ def mlm_loss(model, arrays):
     return total / count
 
 
-def main(workdir):
-    workdir = Path(workdir)
-    config = json.loads((workdir / "config.json").read_text())
-    torch.manual_seed(config["seed"])
-    torch.set_num_threads(config["threads"])
-    model = BertForPreTraining(BertConfig(
+def hf_config(config, **extra):
+    """Hugging Face's `BertConfig` for a kbert backbone config dict."""
+    return BertConfig(
         vocab_size=config["vocabulary_size"],
         hidden_size=config["hidden_dim"],
         num_hidden_layers=config["num_layers"],
@@ -85,7 +82,16 @@ def main(workdir):
         attention_probs_dropout_prob=config["dropout"],
         layer_norm_eps=1e-12,
         initializer_range=0.02,
-    ))
+        **extra,
+    )
+
+
+def main(workdir):
+    workdir = Path(workdir)
+    config = json.loads((workdir / "config.json").read_text())
+    torch.manual_seed(config["seed"])
+    torch.set_num_threads(config["threads"])
+    model = BertForPreTraining(hf_config(config))
     decay, no_decay = [], []  # BERT: no decay on LayerNorm and biases
     for name, parameter in model.named_parameters():
         exempt = name.endswith(".bias") or "LayerNorm" in name

@@ -16,19 +16,14 @@ import sys
 import time
 
 import torch
-from transformers import BertConfig, BertForPreTraining
+from pretraining_fidelity_hf import hf_config
+from transformers import BertForPreTraining
 
 
 def main(settings):
     device = "cuda" if torch.cuda.is_available() else "cpu"
-    config = BertConfig(
-        vocab_size=settings["vocabulary_size"],
-        hidden_size=settings["hidden_dim"],
-        num_hidden_layers=settings["num_layers"],
-        num_attention_heads=settings["num_heads"],
-        intermediate_size=settings["intermediate_dim"],
-        max_position_embeddings=max(512, settings["length"]),
-        attn_implementation=settings.get("attention", "sdpa"),
+    config = hf_config(
+        settings, attn_implementation=settings.get("attention", "sdpa")
     )
     model = BertForPreTraining(config).to(device).train()
     optimizer = torch.optim.AdamW(

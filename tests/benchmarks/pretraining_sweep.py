@@ -140,14 +140,25 @@ def _batch(data, step):
 
 
 def _heldout_scores(model, heldout):
-    totals, count = {}, 0
-    for step in range(len(heldout["token_ids"])):
-        features, labels, weights = _batch(heldout, step)
-        logs = model.test_on_batch(features, labels, weights, return_dict=True)
-        for name, value in logs.items():
-            totals[name] = totals.get(name, 0.0) + float(value)
-        count += 1
-    return {name: total / count for name, total in totals.items()}
+    """Weighted MLM / NSP scores over all held-out batches at once, as
+    `model.evaluate` aggregates them in `evaluate_fill_mask.py`."""
+    flat = {
+        name: value.reshape(-1, *value.shape[2:])
+        for name, value in heldout.items()
+    }
+    features = {name: flat[name] for name in FEATURES}
+    return model.evaluate(
+        features,
+        {"mlm": flat["mlm"], "nsp": flat["nsp"]},
+        # Keras' array adapter wants a weight per output; NSP's are all 1.
+        sample_weight={
+            "mlm": flat["mlm_weights"],
+            "nsp": np.ones(flat["nsp"].shape, "float32"),
+        },
+        batch_size=heldout["token_ids"].shape[1],
+        verbose=0,
+        return_dict=True,
+    )
 
 
 def train_recipe(recipe, arrays, args):
