@@ -22,6 +22,13 @@ def add_arguments(parser):
         "text file is one document, each WikiText or SQuAD article is one",
     )
     parser.add_argument("--output", required=True, help="corpus file to write")
+    parser.add_argument(
+        "--max-document-sentences",
+        type=int,
+        help="cut longer documents into near-equal pieces of at most this "
+        "many sentences (chapter-sized documents give next-sentence "
+        "prediction random segments of the same kind of text)",
+    )
 
 
 def run(args):
@@ -34,6 +41,14 @@ def run(args):
             documents.extend(read(path))
         except (OSError, ValueError) as error:
             print(f"error: {path}: {error}", file=sys.stderr)
+            return 1
+    if args.max_document_sentences is not None:
+        try:
+            documents = data.split_documents(
+                documents, args.max_document_sentences
+            )
+        except ValueError as error:
+            print(f"error: {error}", file=sys.stderr)
             return 1
     num_documents, num_sentences = data.write_corpus(documents, args.output)
     print(

@@ -7,7 +7,11 @@ starts without it).
 
 import importlib
 
-from kbert.data.corpus_file import read_corpus, write_corpus
+from kbert.data.corpus_file import (
+    read_corpus,
+    split_documents,
+    write_corpus,
+)
 from kbert.data.gutenberg import read_gutenberg, strip_gutenberg_boilerplate
 from kbert.data.plain_text import read_plain_text
 from kbert.data.sentence_splitter import split_sentences
@@ -46,8 +50,9 @@ __all__ = [
     "read_squad_contexts",
     "read_text_file",
     "read_wikitext",
-    "split_sentences",
     "strip_gutenberg_boilerplate",
+    "split_documents",
+    "split_sentences",
     "tokenize_corpus_file",
     "write_corpus",
     "write_pretraining_shards",

@@ -37,6 +37,52 @@ def write_corpus(documents, path):
     return num_documents, num_sentences
 
 
+def split_documents(documents, max_sentences):
+    """Cuts long documents into runs of consecutive sentences.
+
+    Next-sentence prediction draws its random B from another document, so
+    a corpus of a few long books teaches it to tell the books apart (their
+    style and names); cut into chapter-sized pieces, most random Bs come
+    from the same kind of text and the model has to judge whether B
+    continues A. Each document of more than `max_sentences` sentences
+    becomes the fewest pieces of at most that many, of near-equal size
+    (so no short tail piece). Empty documents are kept as they are
+    (`write_corpus` skips them).
+
+    Args:
+        documents: a list of documents, each a list of sentences.
+        max_sentences: an int >= 2 (a one-sentence piece has no next
+            sentence).
+
+    Returns:
+        The list of pieces, in order.
+
+    Example:
+    >>> split_documents([["a", "b", "c", "d", "e"], ["f"]], 2)
+    [['a', 'b'], ['c', 'd'], ['e'], ['f']]
+    >>> split_documents([["a", "b", "c", "d", "e"]], 4)
+    [['a', 'b', 'c'], ['d', 'e']]
+    """
+    if (
+        isinstance(max_sentences, bool)
+        or not isinstance(max_sentences, int)
+        or max_sentences < 2
+    ):
+        raise ValueError(
+            "Received an invalid value for `max_sentences`: expected an "
+            "int >= 2 (a document needs a sentence and its next). "
+            f"Received: max_sentences={max_sentences!r}"
+        )
+    pieces = []
+    for document in documents:
+        count = max(1, -(-len(document) // max_sentences))
+        bounds = [-(-len(document) * i // count) for i in range(count + 1)]
+        pieces.extend(
+            document[start:end] for start, end in zip(bounds, bounds[1:])
+        )
+    return pieces
+
+
 def read_corpus(path):
     """Reads a corpus in Google's format.
 

@@ -13,6 +13,7 @@ from kbert.data import (
     read_squad_contexts,
     read_text_file,
     read_wikitext,
+    split_documents,
     split_sentences,
     strip_gutenberg_boilerplate,
     write_corpus,
@@ -205,6 +206,52 @@ def test_corpus_command_writes_googles_format(tmp_path, shared_data, capsys):
     assert len(documents) == 60
     assert documents[0][0].startswith("Homarus gammarus , known as")
     assert "wrote 60 documents" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("max_sentences", [2, 3, 4, 7])
+@pytest.mark.parametrize("length", [1, 2, 4, 5, 10, 21])
+def test_split_documents_cuts_near_equal_pieces_in_order(
+    length, max_sentences
+):
+    document = [f"S{i}." for i in range(length)]
+    pieces = split_documents([document, ["Other."]], max_sentences)
+    assert pieces[-1] == ["Other."]
+    pieces = pieces[:-1]
+    assert sum(pieces, []) == document
+    # The fewest pieces that fit, sizes within one of each other.
+    assert len(pieces) == -(-length // max_sentences)
+    sizes = [len(piece) for piece in pieces]
+    assert max(sizes) <= max_sentences
+    assert max(sizes) - min(sizes) <= 1
+
+
+@pytest.mark.parametrize("bad", [1, 0, 2.5, True, None])
+def test_split_documents_rejects_a_bad_size(bad):
+    with pytest.raises(ValueError, match=f"max_sentences={bad!r}"):
+        split_documents([["A.", "B."]], bad)
+
+
+def test_corpus_command_cuts_books_into_pieces(tmp_path, shared_data, capsys):
+    book = str(shared_data / "gutenberg" / "wells_time_machine.txt.gz")
+    whole, pieces = tmp_path / "whole.txt", tmp_path / "pieces.txt"
+    base = ["corpus", "--source", "gutenberg", "--input", book]
+    assert cli.main(base + ["--output", str(whole)]) == 0
+    assert cli.main(
+        base + ["--output", str(pieces), "--max-document-sentences", "200"]
+    ) == 0
+    [sentences] = read_corpus(whole)
+    documents = read_corpus(pieces)
+    assert len(documents) == -(-len(sentences) // 200)
+    sizes = [len(document) for document in documents]
+    assert max(sizes) <= 200
+    assert max(sizes) - min(sizes) <= 1  # near-equal, no short tail
+    assert sum(documents, []) == sentences
+    assert f"wrote {len(documents)} documents" in capsys.readouterr().out
+    status = cli.main(
+        base + ["--output", str(pieces), "--max-document-sentences", "1"]
+    )
+    assert status == 1
+    assert "max_sentences=1" in capsys.readouterr().err
 
 
 def test_corpus_command_reports_a_bad_gutenberg_file(tmp_path, capsys):
