@@ -48,7 +48,7 @@ def run(args):
                 documents, args.max_document_sentences
             )
         except ValueError as error:
-            print(f"error: {error}", file=sys.stderr)
+            print(f"error: --max-document-sentences: {error}", file=sys.stderr)
             return 1
     num_documents, num_sentences = data.write_corpus(documents, args.output)
     print(

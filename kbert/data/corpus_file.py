@@ -40,14 +40,15 @@ def write_corpus(documents, path):
 def split_documents(documents, max_sentences):
     """Cuts long documents into runs of consecutive sentences.
 
-    Next-sentence prediction draws its random B from another document, so
-    a corpus of a few long books teaches it to tell the books apart (their
-    style and names); cut into chapter-sized pieces, most random Bs come
-    from the same kind of text and the model has to judge whether B
-    continues A. Each document of more than `max_sentences` sentences
-    becomes the fewest pieces of at most that many, of near-equal size
-    (so no short tail piece). Empty documents are kept as they are
-    (`write_corpus` skips them).
+    Next-sentence prediction draws its random B from another document
+    chosen uniformly. In a corpus of a few long books and many short
+    articles most random Bs after a book's A are then articles, and the
+    model learns to tell the kinds of text apart instead of judging
+    whether B continues A; with the books cut into chapter-sized pieces
+    most random Bs come from other books. Each document of more than
+    `max_sentences` sentences becomes the fewest pieces of at most that
+    many, of near-equal size (so no short tail piece). Empty documents
+    are kept as they are (`write_corpus` skips them).
 
     Args:
         documents: a list of documents, each a list of sentences.

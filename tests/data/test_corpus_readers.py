@@ -251,7 +251,8 @@ def test_corpus_command_cuts_books_into_pieces(tmp_path, shared_data, capsys):
         base + ["--output", str(pieces), "--max-document-sentences", "1"]
     )
     assert status == 1
-    assert "max_sentences=1" in capsys.readouterr().err
+    error = capsys.readouterr().err
+    assert "--max-document-sentences" in error and "max_sentences=1" in error
 
 
 def test_corpus_command_reports_a_bad_gutenberg_file(tmp_path, capsys):
