@@ -24,8 +24,6 @@ GLUE_FILES = {
     "stsb": ("STS-B", "train.tsv", "dev.tsv"),
     "cola": ("CoLA", "train.tsv", "dev.tsv"),
 }
-# Training batches are cut to a multiple of this many tokens.
-LENGTH_BUCKET = 32
 MODEL_FILE = "model.keras"
 METRICS_FILE = "metrics.json"
 
@@ -107,9 +105,9 @@ def _take(items, limit):
 
 
 def _fit(model, features, labels, weights, settings):
-    """Shuffled mini-batch fine-tuning with BERT's AdamW schedule."""
-    import tensorflow as tf
-
+    """Shuffled mini-batch fine-tuning with BERT's AdamW schedule, on
+    batches of examples of similar length (`length_batches`)."""
+    from kbert.training.length_batches import length_grouped_batches
     from kbert.training.optimizer import make_optimizer
 
     count = len(features["token_ids"])
@@ -125,13 +123,9 @@ def _fit(model, features, labels, weights, settings):
     parts = (
         (features, labels) if weights is None else (features, labels, weights)
     )
-    dataset = (
-        tf.data.Dataset.from_tensor_slices(parts)
-        .shuffle(count, seed=settings["seed"], reshuffle_each_iteration=True)
-        .batch(settings["batch_size"])
-        .map(_trim_padding)
-        .prefetch(2)
-    )
+    dataset = length_grouped_batches(
+        parts, settings["batch_size"], seed=settings["seed"]
+    ).prefetch(2)
     history = model.fit(
         dataset,
         epochs=settings["epochs"],
@@ -139,35 +133,6 @@ def _fit(model, features, labels, weights, settings):
         shuffle=False,  # the dataset is shuffled above
     )
     return [float(value) for value in history.history["loss"]]
-
-
-def _trim_padding(*parts):
-    """Cuts a batch to its longest sequence, rounded up to a multiple of
-    `LENGTH_BUCKET`.
-
-    Most GLUE and CoNLL sentences are far shorter than the packed length, so
-    this saves most of the compute; rounding keeps the number of distinct
-    shapes (and so of compiled functions) small. Per-token labels and
-    weights are cut the same way; per-example ones are left alone.
-    """
-    import tensorflow as tf
-
-    features = parts[0]
-    full = tf.shape(features["token_ids"])[1]
-    longest = tf.reduce_max(tf.reduce_sum(features["padding_mask"], axis=1))
-    length = tf.minimum(
-        full, (longest + LENGTH_BUCKET - 1) // LENGTH_BUCKET * LENGTH_BUCKET
-    )
-
-    def cut(tensor):
-        if (
-            tensor.shape.rank == 2
-            and tensor.shape[1] == features["token_ids"].shape[1]
-        ):
-            return tensor[:, :length]
-        return tensor
-
-    return tuple(tf.nest.map_structure(cut, part) for part in parts)
 
 
 def _write_results(output, model, metrics):

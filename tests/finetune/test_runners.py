@@ -204,34 +204,3 @@ def test_python_m_kbert_finetune_parses_as_a_user_runs_it():
     result = kbert("evaluate", "--help")
     assert result.returncode == 0
     assert "SQuAD v1.1 EM/F1" in result.stdout
-
-
-def test_training_batches_are_cut_to_their_longest_sequence():
-    import tensorflow as tf
-
-    from kbert.training.finetune import _trim_padding
-
-    lengths = np.array([[10], [40], [3], [5]])
-    features = {
-        "token_ids": np.ones((4, 128), "int32"),
-        "padding_mask": (np.arange(128) < lengths).astype("int32"),
-    }
-    token_labels = np.arange(4 * 128).reshape(4, 128).astype("int32")
-    weights = np.ones((4, 128), "float32")
-    dataset = tf.data.Dataset.from_tensor_slices(
-        (features, token_labels, weights)
-    )
-    shapes = [
-        (x["token_ids"].shape, y.shape, w.shape, y[0, -1].numpy())
-        for x, y, w in dataset.batch(2).map(_trim_padding)
-    ]
-    # Longest 40 -> 64 tokens; longest 5 -> 32.
-    assert shapes == [
-        ((2, 64), (2, 64), (2, 64), 63),
-        ((2, 32), (2, 32), (2, 32), 2 * 128 + 31),
-    ]
-    spans = {"start": np.zeros(4, "int32"), "end": np.ones(4, "int32")}
-    dataset = tf.data.Dataset.from_tensor_slices((features, spans))
-    for x, y in dataset.batch(4).map(_trim_padding):
-        assert x["padding_mask"].shape == (4, 64)
-        assert y["start"].shape == (4,)
