@@ -43,15 +43,15 @@ def test_batches_are_cut_to_their_longest_sequence():
         (x["token_ids"].shape, y.shape, w.shape, y[0, -1].numpy())
         for x, y, w in dataset.batch(2).map(trim_padding)
     ]
-    # Longest 40 -> 64 tokens; longest 5 -> 32.
+    # Longest 40 -> 48 tokens (a multiple of 16); longest 5 -> 16.
     assert shapes == [
-        ((2, 64), (2, 64), (2, 64), 63),
-        ((2, 32), (2, 32), (2, 32), 2 * WIDTH + 31),
+        ((2, 48), (2, 48), (2, 48), 47),
+        ((2, 16), (2, 16), (2, 16), 2 * WIDTH + 15),
     ]
     spans = {"start": np.zeros(4, "int32"), "end": np.ones(4, "int32")}
     dataset = tf.data.Dataset.from_tensor_slices((features, spans))
     for x, y in dataset.batch(4).map(trim_padding):
-        assert x["padding_mask"].shape == (4, 64)
+        assert x["padding_mask"].shape == (4, 48)
         assert y["start"].shape == (4,)
 
 
@@ -71,8 +71,8 @@ def test_one_pool_gives_batches_of_neighbouring_lengths():
         [41, 51, 61, 71],
         [81, 91],
     ]
-    # Each cut to its longest, rounded up to a multiple of 32.
-    assert [batch[2] for batch in batches] == [32, 96, 96]
+    # Each cut to its longest, rounded up to a multiple of 16.
+    assert [batch[2] for batch in batches] == [32, 80, 96]
     # The labels travel with their examples.
     for indices, batch_lengths, _ in batches:
         assert [lengths[order[i]] for i in indices] == batch_lengths
@@ -113,8 +113,8 @@ def test_pools_cut_padding_against_plain_shuffled_batches():
     assert pooled < 0.7 * plain
     # Within a sorted pool (here two pools of 256) the batches' length
     # spreads add up to less than WIDTH, so padding is below 16 * WIDTH per
-    # pool, plus the rounding to 32 (< 32 per example).
-    assert pooled < real + 2 * 16 * WIDTH + 512 * 32
+    # pool, plus the rounding to 16 (< 16 per example).
+    assert pooled < real + 2 * 16 * WIDTH + 512 * 16
 
 
 @pytest.mark.parametrize("argument", ["batch_size", "pool_batches"])
