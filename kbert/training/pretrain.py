@@ -14,6 +14,7 @@ import os
 import keras
 
 from kbert import presets
+from kbert.convert.model_files import backbone_of
 from kbert.training import checkpoints
 from kbert.training.distribution import resolve_distribution
 from kbert.training.optimizer import make_optimizer
@@ -50,10 +51,10 @@ def pretrain(settings, verbose="auto"):
     if settings["mixed_precision"] != "none":
         keras.config.set_dtype_policy(f"mixed_{settings['mixed_precision']}")
 
-    start = _starting_backbone(settings)
+    start = _starting_model(settings)
     if start is not None:
-        vocabulary = start.vocabulary
-        settings = {**settings, "lowercase": start.lowercase}
+        vocabulary = backbone_of(start).vocabulary
+        settings = {**settings, "lowercase": backbone_of(start).lowercase}
     else:
         vocabulary = _vocabulary(settings)
     corpus = _tokenized_corpus(settings, vocabulary, output)
@@ -147,8 +148,11 @@ def _vocabulary(settings):
     return load_vocabulary(path)
 
 
-def _starting_backbone(settings):
-    """The backbone of `init_from`, checked against the run; None without.
+def _starting_model(settings):
+    """The model of `init_from`, checked against the run; None without.
+
+    A `BertPretrainer` starts the run with its MLM and NSP heads; from any
+    other kbert model only the backbone is taken (new heads).
 
     Raises:
         ValueError: when it has no vocabulary, or a phase's sequence length
@@ -156,10 +160,12 @@ def _starting_backbone(settings):
     """
     if not settings["init_from"]:
         return None
-    from kbert.convert.model_files import backbone_of, load_model
+    from kbert.convert.model_files import load_model
+    from kbert.models import BertPretrainer
 
     path = settings["init_from"]
-    backbone = backbone_of(load_model(path))
+    start = load_model(path)
+    backbone = backbone_of(start)
     if backbone.vocabulary is None:
         raise ValueError(
             f"The model in init_from={path!r} carries no vocabulary; save "
@@ -173,6 +179,12 @@ def _starting_backbone(settings):
                 f"init_from={path!r}; lower phase1_max_seq_length / "
                 "phase2_max_seq_length (or set phase1_fraction = 1.0)."
             )
+    if isinstance(start, BertPretrainer):
+        print(
+            f"Starting from the pretrainer in {path} (its MLM and NSP heads).",
+            flush=True,
+        )
+        return start
     print(
         f"Starting from the backbone in {path} (new MLM and NSP heads).",
         flush=True,
@@ -192,13 +204,16 @@ def _tokenized_corpus(settings, vocabulary, output):
 
 
 def _build_model(settings, vocabulary, start=None):
+    """A compiled `BertPretrainer`: new, or from `init_from`'s model."""
     from kbert.models import BertPretrainer
 
     if start is None:
         backbone = _new_backbone(settings, vocabulary)
     else:
-        backbone = _copy_backbone(start)
+        backbone = _copy_backbone(backbone_of(start))
     model = BertPretrainer(backbone)
+    if isinstance(start, BertPretrainer):
+        model.set_weights(start.get_weights())  # the heads too
     model.compile(
         optimizer=make_optimizer(
             settings["learning_rate"],

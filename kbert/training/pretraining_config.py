@@ -26,7 +26,8 @@ SETTINGS = {
         None,
         str,
         "a .keras BertBackbone (or a kbert model built on one) to start "
-        "from: its weights, sizes, vocabulary and casing; new MLM/NSP heads",
+        "from: its weights, sizes, vocabulary and casing; a BertPretrainer "
+        "brings its MLM/NSP heads, any other model gets new ones",
     ),
     "vocab_size": (8000, int, "size of a vocabulary trained from the corpus"),
     "lowercase": (True, bool, "uncased vocabulary (lower-case, strip accents)"),

@@ -60,6 +60,47 @@ def test_a_run_at_a_negligible_learning_rate_keeps_the_starting_weights(
     )
 
 
+def test_a_pretrainer_starts_the_run_with_its_own_heads(
+    tiny_corpus, saved_backbone, tmp_path, capsys
+):
+    from kbert.convert.model_files import load_model
+    from kbert.models import BertPretrainer
+    from kbert.training.pretrain import pretrain
+
+    _, backbone = saved_backbone
+    start = BertPretrainer(backbone)
+    # Head weights no fresh initialisation gives (the bias starts at 0,
+    # the NSP kernel near it).
+    start.mlm_head.output_bias.assign(np.linspace(-1, 1, 30522))
+    kernel = start.nsp_head.weights[0]
+    kernel.assign(np.full(kernel.shape, 0.25))
+    path = tmp_path / "pretrainer.keras"
+    start.save(path)
+    output = tmp_path / "run"
+    pretrain(
+        settings_from(*run_flags(
+            tiny_corpus, path, output, "--steps", "2",
+            "--learning-rate", "1e-30", "--warmup-steps", "1",
+        )),
+        verbose=0,
+    )
+    assert "(its MLM and NSP heads)" in capsys.readouterr().out
+    pretrainer = load_model(str(output / "pretrainer.keras"))
+    np.testing.assert_allclose(
+        pretrainer.mlm_head.output_bias.numpy(),
+        np.linspace(-1, 1, 30522),
+        rtol=0,
+        atol=1e-6,
+    )
+    np.testing.assert_allclose(
+        pretrainer.nsp_head.weights[0].numpy(), 0.25, rtol=0, atol=1e-6
+    )
+    for got, want in zip(
+        pretrainer.backbone.get_weights(), backbone.get_weights()
+    ):
+        np.testing.assert_allclose(got, want, rtol=0, atol=1e-28)
+
+
 def test_a_trained_run_moves_away_from_the_start_and_resumes(
     tiny_corpus, saved_backbone, tmp_path, capsys
 ):
