@@ -46,7 +46,7 @@ def length_grouped_batches(parts, batch_size, seed, pool_batches=POOL_BATCHES):
         ("batch_size", batch_size),
         ("pool_batches", pool_batches),
     ):
-        if not isinstance(value, int) or value < 1:
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             raise ValueError(
                 f"`{name}` must be a positive int; received {name}={value!r}."
             )

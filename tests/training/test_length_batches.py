@@ -118,8 +118,9 @@ def test_pools_cut_padding_against_plain_shuffled_batches():
 
 
 @pytest.mark.parametrize("argument", ["batch_size", "pool_batches"])
-def test_bad_sizes_are_named(argument):
+@pytest.mark.parametrize("value", [0, -4, 2.5, True])
+def test_bad_sizes_are_named(argument, value):
     features, labels = examples([3, 4])
-    sizes = {"batch_size": 2, "pool_batches": 2, argument: 0}
-    with pytest.raises(ValueError, match=f"{argument}=0"):
+    sizes = {"batch_size": 2, "pool_batches": 2, argument: value}
+    with pytest.raises(ValueError, match=f"{argument}={value!r}"):
         length_grouped_batches((features, labels), seed=0, **sizes)
