@@ -40,7 +40,8 @@ def load_backbone(model=None, preset=None, vocabulary=None, lowercase=True):
         lowercase: casing of `vocabulary` when given with a preset.
 
     Returns:
-        `(backbone, tokenizer)`.
+        `(backbone, tokenizer, loaded)`: `loaded` is the model in the
+        `.keras` file (None with a preset), for `_continued`.
     """
     import keras
 
@@ -50,6 +51,7 @@ def load_backbone(model=None, preset=None, vocabulary=None, lowercase=True):
 
     if (model is None) == (preset is None):
         raise ValueError("Give exactly one of --model FILE and --preset NAME.")
+    loaded = None
     if model is not None:
         if not os.path.isfile(model):
             raise ValueError(f"No model file at {model!r}.")
@@ -77,7 +79,29 @@ def load_backbone(model=None, preset=None, vocabulary=None, lowercase=True):
             f"{model!r} carries no vocabulary: give --vocabulary vocab.txt."
         )
     tokenizer = BertTokenizer(backbone.vocabulary, lowercase=backbone.lowercase)
-    return backbone, tokenizer
+    return backbone, tokenizer, loaded
+
+
+def _continued(loaded, fresh):
+    """The model to train: `loaded` (the `--model` file's) when it is a task
+    model like `fresh` (the same class and head settings), so that a run
+    continues it, head included; otherwise `fresh`, a new head on its
+    backbone."""
+
+    def head(model):
+        config = model.get_config()
+        for key in ("backbone", "name", "trainable"):
+            config.pop(key, None)
+        return config
+
+    if type(loaded) is not type(fresh) or head(loaded) != head(fresh):
+        return fresh
+    print(
+        f"Continuing the {type(loaded).__name__} in the model file, its "
+        "head included.",
+        flush=True,
+    )
+    return loaded
 
 
 def load_task_model(path):
@@ -215,7 +239,7 @@ def finetune_glue(settings):
         raise ValueError(
             f"No {task} train file is bundled; give --train-file FILE."
         )
-    backbone, tokenizer = load_backbone(
+    backbone, tokenizer, loaded = load_backbone(
         settings["model"], settings["preset"], settings["vocabulary"]
     )
     examples = _take(
@@ -224,8 +248,13 @@ def finetune_glue(settings):
     features, labels = glue_features(
         examples, tokenizer, settings["sequence_length"]
     )
-    model = BertClassifier(
-        backbone, num_classes=num_labels(task), label_names=label_names(task)
+    model = _continued(
+        loaded,
+        BertClassifier(
+            backbone,
+            num_classes=num_labels(task),
+            label_names=label_names(task),
+        ),
     )
     losses = _fit(model, features, labels, None, settings)
     metrics = {
@@ -279,7 +308,7 @@ def finetune_ner(settings):
     folder = Path(settings["data_dir"]) / "conll2003"
     train_path = settings.get("train_file") or folder / "train.txt.gz"
     eval_path = settings.get("eval_file") or folder / "test.txt"
-    backbone, tokenizer = load_backbone(
+    backbone, tokenizer, loaded = load_backbone(
         settings["model"], settings["preset"], settings["vocabulary"]
     )
     sentences = _take(
@@ -289,8 +318,11 @@ def finetune_ner(settings):
     features, labels, weights, _ = conll_features(
         sentences, tokenizer, settings["sequence_length"]
     )
-    model = BertTokenClassifier(
-        backbone, num_classes=len(CONLL_LABELS), label_names=CONLL_LABELS
+    model = _continued(
+        loaded,
+        BertTokenClassifier(
+            backbone, num_classes=len(CONLL_LABELS), label_names=CONLL_LABELS
+        ),
     )
     losses = _fit(model, features, labels, weights, settings)
     metrics = {
@@ -395,7 +427,7 @@ def finetune_squad(settings):
         Path(settings["data_dir"]) / "squad_v1.1" / "dev-v1.1.json.gz"
     )
     dataset = load_squad_json(path)
-    backbone, tokenizer = load_backbone(
+    backbone, tokenizer, loaded = load_backbone(
         settings["model"], settings["preset"], settings["vocabulary"]
     )
     examples = _take(
@@ -407,7 +439,7 @@ def finetune_squad(settings):
         "start": features["start_positions"],
         "end": features["end_positions"],
     }
-    model = BertQuestionAnswerer(backbone)
+    model = _continued(loaded, BertQuestionAnswerer(backbone))
     losses = _fit(model, inputs, labels, None, settings)
     scores, predictions = evaluate_squad(model, tokenizer, dataset, settings)
     metrics = {

@@ -110,7 +110,7 @@ def time_steps(task, parts, model_path, steps, rounds):
     from kbert.training.length_batches import LENGTH_BUCKET
     from kbert.training.optimizer import make_optimizer
 
-    backbone, _ = load_backbone(model_path)
+    backbone, _, _ = load_backbone(model_path)
     model = task_model(task, backbone)
     model.compile(optimizer=make_optimizer(1e-5, total_steps=10**6))
     width = parts[0]["token_ids"].shape[1]

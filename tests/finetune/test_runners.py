@@ -204,3 +204,28 @@ def test_python_m_kbert_finetune_parses_as_a_user_runs_it():
     result = kbert("evaluate", "--help")
     assert result.returncode == 0
     assert "SQuAD v1.1 EM/F1" in result.stdout
+
+
+def test_a_model_file_of_the_same_task_continues_with_its_head(
+    tiny_model, tmp_path, capsys
+):
+    start = BertQuestionAnswerer(keras.saving.load_model(tiny_model))
+    kernel = start.span_dense.weights[0]
+    kernel.assign(np.full(kernel.shape, 0.25))  # no initialiser gives this
+    path = tmp_path / "qa.keras"
+    start.save(path)
+    argv = ["finetune", "squad", "--model", str(path)]
+    argv += ["--sequence-length", "64", "--doc-stride", "32"]
+    argv += [*QUICK, "--learning-rate", "1e-30"]
+    capsys.readouterr()
+    assert main([*argv, "--output", str(tmp_path / "qa")]) == 0
+    assert "Continuing the BertQuestionAnswerer" in capsys.readouterr().out
+    model = keras.saving.load_model(tmp_path / "qa" / "model.keras")
+    np.testing.assert_allclose(
+        model.span_dense.weights[0].numpy(), 0.25, rtol=0, atol=1e-6
+    )
+    # A model of another task gives only its backbone: a new head.
+    argv = ["finetune", "glue", "--task", "mrpc", "--model", str(path)]
+    argv += ["--sequence-length", "32", *QUICK]
+    assert main([*argv, "--output", str(tmp_path / "mrpc")]) == 0
+    assert "Continuing" not in capsys.readouterr().out
