@@ -1,8 +1,11 @@
 """`python -m kbert` as a user runs it."""
 
+import argparse
+import importlib
 import subprocess
 import sys
 
+from kbert import cli
 from tests.conftest import REPO
 
 
@@ -41,3 +44,30 @@ def test_smoke_runs_end_to_end():
     assert result.returncode == 0, result.stderr
     assert "bert_tiny (4,385,920 parameters" in result.stdout
     assert "top-5 ids at the [MASK]" in result.stdout
+
+
+def _parsers_below(parser):
+    """The parser and every sub-command parser under it."""
+    yield parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                yield from _parsers_below(child)
+
+
+def test_every_command_and_subcommand_renders_its_help():
+    # `--help` goes through argparse's %-expansion of every help text; a
+    # stray "%" (as in "1% of steps") crashed `pretrain --help` once.
+    rendered = []
+    for name, module_name in cli.COMMANDS.items():
+        module = importlib.import_module(f"kbert.commands.{module_name}")
+        parser = argparse.ArgumentParser(prog=f"python -m kbert {name}")
+        module.add_arguments(parser)
+        for each in _parsers_below(parser):
+            rendered.append((each.prog, each.format_help()))
+    progs = [prog for prog, _ in rendered]
+    assert "python -m kbert finetune squad" in progs
+    assert "python -m kbert evaluate glue" in progs
+    pretrain_help = dict(rendered)["python -m kbert pretrain"]
+    assert "1% of steps" in pretrain_help
+    assert "(default: None)" not in pretrain_help

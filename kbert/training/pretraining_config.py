@@ -112,7 +112,10 @@ def add_arguments(parser):
     parser.add_argument("--config", help="TOML file with any of the settings")
     for name, (default, kind, text) in SETTINGS.items():
         flag = "--" + name.replace("_", "-")
-        text = f"{text} (default: {default})"
+        if default is not None:
+            text = f"{text} (default: {default})"
+        # argparse expands %-formats in help; the texts are plain prose.
+        text = text.replace("%", "%%")
         if kind is bool:
             parser.add_argument(
                 flag,
