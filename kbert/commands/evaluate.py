@@ -85,8 +85,9 @@ def _evaluate(args):
         return _score_squad_file(args)
     if args.model is None:
         raise ValueError("Give --model FILE (a fine-tuned .keras).")
-    model, tokenizer = finetune.load_task_model(args.model)
     settings = vars(args)
+    finetune.check_settings(settings)
+    model, tokenizer = finetune.load_task_model(args.model)
     if args.task_kind == "glue":
         _, path = finetune.glue_paths(args.task, data_dir, None, args.eval_file)
         return finetune.evaluate_glue(

@@ -10,6 +10,7 @@ def add_arguments(parser):
 def run(args):
     try:
         settings = pretraining_config.resolve(args)
+        pretraining_config.check_input_files(settings)
     except ValueError as error:
         raise SystemExit(f"error: {error}") from None
     from kbert.training.pretrain import pretrain

@@ -124,6 +124,43 @@ def load_task_model(path):
     )
 
 
+# Settings that must be positive ints when present (None: not given).
+POSITIVE_INT_SETTINGS = (
+    "epochs",
+    "batch_size",
+    "eval_batch_size",
+    "sequence_length",
+    "max_train_examples",
+    "max_eval_examples",
+    "doc_stride",
+    "max_query_length",
+    "n_best_size",
+    "max_answer_length",
+)
+OPTIONAL_SETTINGS = ("max_train_examples", "max_eval_examples")
+
+
+def check_settings(settings):
+    """Refuses settings that would fail late (after the data is read, or as
+    a KeyError from an empty `fit`), naming the setting and its value."""
+    from kbert.layers.validation import (
+        check_positive_float,
+        check_positive_int,
+        check_rate,
+    )
+
+    for name in POSITIVE_INT_SETTINGS:
+        if name not in settings:
+            continue
+        if settings[name] is None and name in OPTIONAL_SETTINGS:
+            continue
+        check_positive_int(name, settings[name])
+    if "learning_rate" in settings:
+        check_positive_float("learning_rate", settings["learning_rate"])
+    if "warmup_proportion" in settings:
+        check_rate("warmup_proportion", settings["warmup_proportion"])
+
+
 def _take(items, limit):
     return items if limit is None else items[:limit]
 
@@ -226,6 +263,7 @@ def finetune_glue(settings):
     )
     from kbert.models import BertClassifier
 
+    check_settings(settings)
     started = time.time()
     keras.utils.set_random_seed(settings["seed"])
     task = settings["task"]
@@ -303,6 +341,7 @@ def finetune_ner(settings):
     from kbert.data.conll import CONLL_LABELS, conll_features, read_conll
     from kbert.models import BertTokenClassifier
 
+    check_settings(settings)
     started = time.time()
     keras.utils.set_random_seed(settings["seed"])
     folder = Path(settings["data_dir"]) / "conll2003"
@@ -421,6 +460,7 @@ def finetune_squad(settings):
     from kbert.data.squad import load_squad_json, squad_examples
     from kbert.models import BertQuestionAnswerer
 
+    check_settings(settings)
     started = time.time()
     keras.utils.set_random_seed(settings["seed"])
     path = settings.get("dataset") or (

@@ -18,7 +18,7 @@ from kbert.convert.model_files import backbone_of
 from kbert.training import checkpoints
 from kbert.training.distribution import resolve_distribution
 from kbert.training.optimizer import make_optimizer
-from kbert.training.pretraining_config import phases
+from kbert.training.pretraining_config import check_input_files, phases
 
 _SIZE_OVERRIDES = (
     "num_layers",
@@ -43,6 +43,7 @@ def pretrain(settings, verbose="auto"):
         phase-1 batch of `seed`, inference mode), also written to
         `OUTPUT/metrics.json`.
     """
+    check_input_files(settings)
     # First: multi-worker collectives must be set up before any TF op runs.
     distribution = resolve_distribution(settings["strategy"])
     output = settings["output"]

@@ -6,6 +6,7 @@ overrides the defaults, and command-line flags (`--batch-size 8` for
 """
 
 import argparse
+import os
 import tomllib
 
 # name -> (default, type, help). A None default takes `type` when given.
@@ -218,6 +219,18 @@ def validate(settings, given=()):
     if settings["warmup_steps"] is None:
         settings["warmup_steps"] = max(1, settings["steps"] // 100)
     return settings
+
+
+def check_input_files(settings):
+    """Fails early, before any output is written, when a file the run reads
+    (`corpus`, `vocab`, `init_from`) is missing."""
+    for name in ("corpus", "vocab", "init_from"):
+        path = settings.get(name)
+        if path and not os.path.isfile(path):
+            raise ValueError(
+                f"Missing file: {name}={path!r} does not exist or is not a "
+                "file."
+            )
 
 
 def phases(settings):

@@ -195,6 +195,32 @@ def test_bad_runner_input_is_reported(tmp_path, capsys):
               "--train-articles", "first"])  # fmt: skip
 
 
+@pytest.mark.parametrize(
+    "flag, value, setting",
+    [
+        ("--epochs", "0", "epochs=0"),
+        ("--batch-size", "-8", "batch_size=-8"),
+        ("--max-train-examples", "0", "max_train_examples=0"),
+        ("--learning-rate", "0", "learning_rate=0.0"),
+        ("--warmup-proportion", "1.5", "warmup_proportion=1.5"),
+        ("--doc-stride", "0", "doc_stride=0"),
+    ],
+)
+def test_non_positive_settings_are_refused_before_any_work(
+    tiny_model, tmp_path, flag, value, setting
+):
+    # `--epochs 0` once ran the whole data preparation, then died with a
+    # KeyError from the empty training history.
+    output = tmp_path / "run"
+    with pytest.raises(SystemExit, match=f"Received: {setting}$"):
+        main(["finetune", "squad", "--model", tiny_model, "--output",
+              str(output), flag, value])  # fmt: skip
+    assert not output.exists()
+    with pytest.raises(SystemExit, match="Received: eval_batch_size=0$"):
+        main(["evaluate", "glue", "--task", "sst2", "--model", "any.keras",
+              "--eval-batch-size", "0"])  # fmt: skip
+
+
 def test_python_m_kbert_finetune_parses_as_a_user_runs_it():
     # The runs above go through the same parser in-process; this checks the
     # `python -m kbert` entry point itself, without paying for a run.

@@ -2,6 +2,7 @@ import argparse
 
 import pytest
 
+from kbert.cli import main
 from kbert.training import pretraining_config
 
 
@@ -94,3 +95,22 @@ def test_size_and_dropout_flags_reach_the_new_backbone():
     assert config["hidden_dim"] == 128  # bert_tiny's, not overridden
     assert config["dropout"] == 0.0
     assert config["attention_dropout"] == 0.05
+
+
+def test_missing_input_files_are_named_before_any_output(tmp_path):
+    corpus = tmp_path / "corpus.txt"
+    corpus.write_text("One sentence.\n")
+    output = tmp_path / "run"
+    for name, flag in (
+        ("corpus", "--corpus"),
+        ("vocab", "--vocab"),
+        ("init_from", "--init-from"),
+    ):
+        missing = str(tmp_path / f"no_{name}")
+        argv = ["pretrain", "--corpus", str(corpus), "--output", str(output)]
+        argv += [flag, missing]
+        with pytest.raises(
+            SystemExit, match=f"Missing file: {name}='{missing}' does not"
+        ):
+            main(argv)
+        assert not output.exists()
