@@ -35,11 +35,14 @@ def load_squad_json(path):
     """The parsed SQuAD JSON of a file (plain or .gz)."""
     path = str(path)
     opener = gzip.open if path.endswith(".gz") else open
-    with opener(path, "rt", encoding="utf-8") as file:
-        try:
+    try:
+        with opener(path, "rt", encoding="utf-8") as file:
             dataset = json.load(file)
-        except json.JSONDecodeError as error:
-            raise ValueError(f"{path} is not valid JSON: {error}") from None
+    except FileNotFoundError:
+        raise ValueError(f"No SQuAD file at {path!r}.") from None
+    except (json.JSONDecodeError, UnicodeDecodeError, OSError) as error:
+        # OSError: a truncated or not-gzip .gz file.
+        raise ValueError(f"{path} is not valid JSON: {error}") from None
     if not isinstance(dataset, dict) or not isinstance(
         dataset.get("data"), list
     ):

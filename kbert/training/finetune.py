@@ -159,6 +159,9 @@ def check_settings(settings):
         check_positive_float("learning_rate", settings["learning_rate"])
     if "warmup_proportion" in settings:
         check_rate("warmup_proportion", settings["warmup_proportion"])
+    for name in ("train_articles", "eval_articles"):
+        if name in settings:
+            parse_articles(settings[name])
 
 
 def _take(items, limit):

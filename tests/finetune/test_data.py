@@ -350,6 +350,16 @@ def test_squad_bad_file(tmp_path):
     path.write_text(json.dumps({"version": "1.1"}))
     with pytest.raises(ValueError, match="`data` list"):
         read_squad(path)
+    with pytest.raises(ValueError, match="No SQuAD file at '.*missing.json'"):
+        read_squad(tmp_path / "missing.json")
+    broken = tmp_path / "broken.json.gz"
+    broken.write_bytes(b"not gzip at all")
+    with pytest.raises(ValueError, match="broken.json.gz is not valid JSON"):
+        read_squad(broken)
+    latin1 = tmp_path / "latin1.json"
+    latin1.write_bytes('{"data": ["caf\xe9"]}'.encode("latin-1"))
+    with pytest.raises(ValueError, match="latin1.json is not valid JSON"):
+        read_squad(latin1)
 
 
 def test_squad_answers_on_real_dev_map_back_through_offsets(
