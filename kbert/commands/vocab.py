@@ -3,7 +3,11 @@
 import gzip
 import sys
 
-from kbert.text.vocab_trainer import count_words, train_vocabulary
+from kbert.text.vocab_trainer import (
+    check_vocabulary_size,
+    count_words,
+    train_vocabulary,
+)
 
 
 def add_arguments(parser):
@@ -35,6 +39,10 @@ def _lines(path):
 
 
 def run(args):
+    try:
+        check_vocabulary_size(args.size)  # before reading any corpus
+    except ValueError as error:
+        raise SystemExit(f"error: {error}") from None
     counts = {}
     for path in args.corpus:
         try:
@@ -43,7 +51,10 @@ def run(args):
             raise SystemExit(f"Corpus file not found: {path!r}") from None
         for word, count in file_counts.items():
             counts[word] = counts.get(word, 0) + count
-    tokens = train_vocabulary(counts, args.size)
+    try:
+        tokens = train_vocabulary(counts, args.size)
+    except ValueError as error:  # a corpus without words
+        raise SystemExit(f"error: {error}") from None
     if len(tokens) < 0.98 * args.size:
         print(
             f"warning: the corpus only supports {len(tokens)} entries, "

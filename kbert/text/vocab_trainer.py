@@ -57,6 +57,20 @@ def count_words(lines, lowercase):
     return counts
 
 
+def check_vocabulary_size(size):
+    """Fails unless `size` leaves room for a token beside the specials."""
+    if (
+        isinstance(size, bool)
+        or not isinstance(size, int)
+        or size <= len(SPECIAL_TOKENS)
+    ):
+        raise ValueError(
+            "Received an invalid value for `size`: expected an int greater "
+            f"than {len(SPECIAL_TOKENS)} (the special tokens). "
+            f"Received: size={size!r}"
+        )
+
+
 def train_vocabulary(word_counts, size):
     """Learns a WordPiece vocabulary with `size` entries (within 1%).
 
@@ -81,12 +95,7 @@ def train_vocabulary(word_counts, size):
         wordpiece_tokenizer_learner_lib as learner,
     )
 
-    if not isinstance(size, int) or size <= len(SPECIAL_TOKENS):
-        raise ValueError(
-            "Received an invalid value for `size`: expected an int greater "
-            f"than {len(SPECIAL_TOKENS)} (the special tokens). "
-            f"Received: size={size!r}"
-        )
+    check_vocabulary_size(size)
     if not word_counts:
         raise ValueError("The corpus has no words to learn a vocabulary from.")
     # Sorted so that the learner sees the same order on every run.

@@ -210,6 +210,12 @@ def validate(settings, given=()):
                 f"Received an invalid value for `{name}`: expected a "
                 f"positive int. Received: {name}={settings[name]!r}"
             )
+    if not settings.get("vocab") and not settings.get("init_from"):
+        # A vocabulary will be trained: refuse a size it cannot have now,
+        # not after the corpus has been counted.
+        from kbert.text.vocab_trainer import check_vocabulary_size
+
+        check_vocabulary_size(settings["vocab_size"])
     if not 0.0 < settings["phase1_fraction"] <= 1.0:
         raise ValueError(
             "Received an invalid value for `phase1_fraction`: expected a "

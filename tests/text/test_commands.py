@@ -93,3 +93,20 @@ def test_vocab_command_size_order_determinism(small_corpus, tmp_path, capsys):
 def test_vocab_size_too_small():
     with pytest.raises(ValueError, match="size=3"):
         train_vocabulary({"a": 1}, 3)
+
+
+def test_vocab_command_refuses_a_bad_size_before_reading(tmp_path):
+    # The corpus does not exist: the size is checked first, so the error
+    # is about the size, not the file.
+    missing = str(tmp_path / "none.txt")
+    output = tmp_path / "vocab.txt"
+    for size in ("0", "5"):
+        with pytest.raises(SystemExit, match=f"Received: size={size}$"):
+            cli.main(["vocab", "--corpus", missing, "--size", size,
+                      "--output", str(output)])  # fmt: skip
+    empty = tmp_path / "empty.txt"
+    empty.write_text("\n\n", encoding="utf-8")
+    with pytest.raises(SystemExit, match="no words to learn"):
+        cli.main(["vocab", "--corpus", str(empty), "--size", "100",
+                  "--output", str(output)])  # fmt: skip
+    assert not output.exists()

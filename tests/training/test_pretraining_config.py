@@ -77,6 +77,15 @@ def test_bad_settings_are_named(tmp_path):
         )
     with pytest.raises(SystemExit):
         parse("--strategy", "gpu_cluster")  # argparse names the choices
+    with pytest.raises(ValueError, match="size=4"):
+        pretraining_config.resolve(
+            parse("--corpus", "c", "--output", "o", "--vocab-size", "4")
+        )
+    # With a vocabulary given, no vocabulary is trained: the size is unused.
+    pretraining_config.resolve(
+        parse("--corpus", "c", "--output", "o", "--vocab", "v.txt",
+              "--vocab-size", "4")  # fmt: skip
+    )
 
 
 def test_size_and_dropout_flags_reach_the_new_backbone():
