@@ -8,14 +8,14 @@ def add_arguments(parser):
 
 
 def run(args):
+    # As `finetune` does: a bad setting or file (ValueError) is one line.
     try:
-        settings = pretraining_config.resolve(args)
-        pretraining_config.check_input_files(settings)
+        settings = pretraining_config.resolve(args)  # before importing keras
+        from kbert.training.pretrain import pretrain
+
+        metrics = pretrain(settings)
     except ValueError as error:
         raise SystemExit(f"error: {error}") from None
-    from kbert.training.pretrain import pretrain
-
-    metrics = pretrain(settings)
     print(
         f"Done at step {metrics['step']}: eval loss "
         f"{metrics['eval_loss']:.4f}. Models in {settings['output']}: "

@@ -41,19 +41,16 @@ def _lines(path):
 def run(args):
     try:
         check_vocabulary_size(args.size)  # before reading any corpus
+        counts = {}
+        for path in args.corpus:
+            try:
+                file_counts = count_words(_lines(path), not args.cased)
+            except FileNotFoundError:
+                raise SystemExit(f"Corpus file not found: {path!r}") from None
+            for word, count in file_counts.items():
+                counts[word] = counts.get(word, 0) + count
+        tokens = train_vocabulary(counts, args.size)  # fails on no words
     except ValueError as error:
-        raise SystemExit(f"error: {error}") from None
-    counts = {}
-    for path in args.corpus:
-        try:
-            file_counts = count_words(_lines(path), not args.cased)
-        except FileNotFoundError:
-            raise SystemExit(f"Corpus file not found: {path!r}") from None
-        for word, count in file_counts.items():
-            counts[word] = counts.get(word, 0) + count
-    try:
-        tokens = train_vocabulary(counts, args.size)
-    except ValueError as error:  # a corpus without words
         raise SystemExit(f"error: {error}") from None
     if len(tokens) < 0.98 * args.size:
         print(

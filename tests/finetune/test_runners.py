@@ -216,6 +216,9 @@ def test_non_positive_settings_are_refused_before_any_work(
         main(["finetune", "squad", "--model", tiny_model, "--output",
               str(output), flag, value])  # fmt: skip
     assert not output.exists()
+
+
+def test_evaluate_refuses_a_non_positive_batch_before_loading():
     with pytest.raises(SystemExit, match="Received: eval_batch_size=0$"):
         main(["evaluate", "glue", "--task", "sst2", "--model", "any.keras",
               "--eval-batch-size", "0"])  # fmt: skip
