@@ -5,8 +5,9 @@
         [--label-names not_equivalent equivalent]
 
 Writes `savedmodels/<name>/model.keras` (no optimizer state, weights stored
-as float16; see `kbert.export.compact_keras`) and `metrics.json` with the
-source description and the training run's own metrics file, if any.
+as int8 with a scale per row, or `--dtype float16`; see
+`kbert.export.compact_keras`) and `metrics.json` with the source
+description and the training run's own metrics file, if any.
 """
 
 import argparse
@@ -26,6 +27,12 @@ def main(argv=None):
     parser.add_argument("--source", required=True, help="how it was made")
     parser.add_argument(
         "--label-names", nargs="+", help="class names to attach (classifier)"
+    )
+    parser.add_argument(
+        "--dtype",
+        choices=("int8", "float16"),
+        default="int8",
+        help="how the weights are stored (int8: about half of float16)",
     )
     parser.add_argument("--models-dir", default=str(REPO / "savedmodels"))
     args = parser.parse_args(argv)
@@ -51,7 +58,7 @@ def main(argv=None):
             )
             source = str(Path(scratch) / "named.keras")
             named.save(source)
-        size = save_compact(source, folder / "model.keras")
+        size = save_compact(source, folder / "model.keras", dtype=args.dtype)
     card = {"source": args.source, "metrics": {}}
     run_metrics = Path(args.model).with_name("metrics.json")
     if run_metrics.is_file():

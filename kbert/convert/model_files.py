@@ -1,13 +1,17 @@
 """Loading and saving kbert `.keras` files."""
 
 import os
+import tempfile
 
 
-def load_model(path):
+def load_model(path, compile=True):
     """Loads a kbert `.keras` file (safe mode), with its vocabulary.
 
     Args:
-        path: a `.keras` file written by `model.save` or `kbert convert`.
+        path: a `.keras` file written by `model.save`, `kbert convert` or
+            `kbert.export.compact_keras.save_compact` (an int8 file is
+            widened to float32 first).
+        compile: whether to restore the saved compile settings.
 
     Returns:
         The `BertBackbone` or `BertPretrainer` (or any kbert model).
@@ -29,7 +33,14 @@ def load_model(path):
             f"Expected a `.keras` file, received: {path}. Convert "
             "checkpoints with `python -m kbert convert` first."
         )
-    return keras.saving.load_model(path)
+    from kbert.export.compact_keras import is_int8_compact, widen_compact
+
+    if not is_int8_compact(path):
+        return keras.saving.load_model(path, compile=compile)
+    with tempfile.TemporaryDirectory() as folder:
+        widened = os.path.join(folder, "model.keras")
+        widen_compact(path, widened)
+        return keras.saving.load_model(widened, compile=compile)
 
 
 def backbone_of(model):

@@ -43,9 +43,7 @@ def load_backbone(model=None, preset=None, vocabulary=None, lowercase=True):
         `(backbone, tokenizer, loaded)`: `loaded` is the model in the
         `.keras` file (None with a preset), for `_continued`.
     """
-    import keras
-
-    import kbert.models  # noqa: F401  (registers the classes)
+    from kbert.convert.model_files import load_model
     from kbert.models import BertBackbone
     from kbert.text import BertTokenizer, load_vocabulary
 
@@ -55,7 +53,7 @@ def load_backbone(model=None, preset=None, vocabulary=None, lowercase=True):
     if model is not None:
         if not os.path.isfile(model):
             raise ValueError(f"No model file at {model!r}.")
-        loaded = keras.saving.load_model(model, compile=False)
+        loaded = load_model(model, compile=False)
         backbone = getattr(loaded, "backbone", loaded)
         if not isinstance(backbone, BertBackbone):
             raise ValueError(
@@ -106,14 +104,12 @@ def _continued(loaded, fresh):
 
 def load_task_model(path):
     """A saved kbert task model and the tokenizer for its vocabulary."""
-    import keras
-
-    import kbert.models  # noqa: F401
+    from kbert.convert.model_files import load_model
     from kbert.text import BertTokenizer
 
     if not os.path.isfile(path):
         raise ValueError(f"No model file at {path!r}.")
-    model = keras.saving.load_model(path, compile=False)
+    model = load_model(path, compile=False)
     backbone = getattr(model, "backbone", None)
     if backbone is None or backbone.vocabulary is None:
         raise ValueError(
