@@ -9,19 +9,36 @@ import pytest
 from tests.conftest import tiny_uncased_backbone
 
 
-def test_quantize_rows_on_hand_made_rows():
-    from kbert.export.compact_keras import quantize_rows
+def test_quantize_blocks_on_hand_made_rows():
+    from kbert.export.compact_keras import dequantize_blocks, quantize_blocks
 
+    # Rows of 3 (not a multiple of 64): one scale per row.
     values = np.array(
         [[0.5, -1.0, 0.25], [0.0, 0.0, 0.0], [2.54, 0.0, -1.27]], "float32"
     )
-    quantized, scale = quantize_rows(values)
+    quantized, scale = quantize_blocks(values)
     # Largest magnitude -> 127; halves round to even (63.5 -> 64).
-    np.testing.assert_allclose(scale, [1 / 127, 1.0, 0.02], rtol=1e-6)
+    np.testing.assert_allclose(scale, [[1 / 127], [1.0], [0.02]], rtol=1e-6)
     np.testing.assert_array_equal(
         quantized, [[64, -127, 32], [0, 0, 0], [127, 0, -64]]
     )
     assert quantized.dtype == np.int8
+    np.testing.assert_allclose(
+        dequantize_blocks(quantized, scale),
+        [[64 / 127, -1.0, 32 / 127], [0, 0, 0], [2.54, 0, -1.28]],
+        rtol=1e-6,
+    )
+    # A row of 128: two blocks of 64, each with its own scale.
+    row = np.zeros((1, 128), "float32")
+    row[0, 3], row[0, 70], row[0, 71] = 1.27, -2.54, 0.01
+    quantized, scale = quantize_blocks(row)
+    np.testing.assert_allclose(scale, [[0.01, 0.02]], rtol=1e-6)
+    assert (quantized[0, 3], quantized[0, 70], quantized[0, 71]) == (
+        127,
+        -127,
+        0,  # 0.01 is half a step of 0.02: rounds to even
+    )
+    assert np.count_nonzero(quantized) == 2
 
 
 @pytest.fixture(scope="module")
@@ -77,10 +94,12 @@ def test_int8_file_is_smaller_loads_in_safe_mode_and_answers_alike(
         original = np.asarray(original)
         widened = np.asarray(widened)
         assert widened.dtype == np.float32
-        if original.ndim >= 2:  # int8: within half a step of its row scale
-            rows = original.reshape(len(original), -1)
-            step = np.abs(rows).max(axis=1) / 127
-            error = np.abs(widened - original).reshape(len(original), -1)
+        if original.ndim >= 2:  # int8: within half a step of its block's
+            length = original.shape[-1]
+            size = 64 if length % 64 == 0 else length  # (NSP kernel: 2)
+            blocks = original.reshape(-1, size)
+            step = np.abs(blocks).max(axis=1) / 127
+            error = np.abs(widened - original).reshape(-1, size)
             assert (error <= step[:, None] / 2 + 1e-7).all()
         else:  # float16 (values under its smallest step, 6e-8, flush)
             np.testing.assert_allclose(widened, original, rtol=1e-3, atol=6e-8)
