@@ -12,11 +12,11 @@ weights in fewer bytes:
   float32 scale per 64 consecutive values of a row (symmetric:
   `values = int8 * scale`, the largest magnitude of the block maps to
   127); vectors (biases, LayerNorm) stay float16. Half the size of
-  float16 once deflated (22.6 MB against 42.1 MB for MiniLM-L6). The weights sit
-  in `model.weights.int8.h5`, so plain Keras refuses the file ("Expected a
-  model.weights.h5 ...") rather than loading integers as weights;
-  `kbert.convert.load_model` widens it back to float32 (`widen_compact`)
-  and loads that in safe mode.
+  float16 once deflated (22.6 MB against 42.1 MB for MiniLM-L6). The
+  weights sit in `model.weights.int8.h5`, so plain Keras refuses the file
+  ("Expected a model.weights.h5 ...") rather than loading integers as
+  weights; `kbert.convert.load_model` widens it back to float32
+  (`widen_compact`) and loads that in safe mode.
 
 Inference always runs in float32.
 """
