@@ -8,7 +8,8 @@ within 2% of each other; also reports training tokens/s as a ratio.
 Run by hand (a few minutes for bert_tiny on 2 cores):
 
     python -m tests.benchmarks.pretraining_fidelity_benchmark \
-        [--preset bert_tiny] [--steps 300] [--ref-python /work/refenv/bin/python]
+        [--preset bert_tiny] [--steps 300] \
+        [--ref-python /work/refenv/bin/python]
 
 - Data: WikiText-2 validation articles in Google's corpus format, the BERT
   uncased vocabulary, kbert's pipeline (NSP pairs, 15% masking 80/10/10,

@@ -34,7 +34,9 @@ def full_labels(positions, ids, weights, length):
 
 def inputs(arrays, prefix, step):
     return {
-        "input_ids": torch.from_numpy(arrays[f"{prefix}token_ids"][step]).long(),
+        "input_ids": torch.from_numpy(
+            arrays[f"{prefix}token_ids"][step]
+        ).long(),
         "token_type_ids": torch.from_numpy(
             arrays[f"{prefix}segment_ids"][step]
         ).long(),
@@ -51,7 +53,9 @@ def mlm_loss(model, arrays):
     with torch.no_grad():
         for step in range(arrays["eval_token_ids"].shape[0]):
             logits = model(**inputs(arrays, "eval_", step)).prediction_logits
-            positions = torch.from_numpy(arrays["eval_mask_positions"][step]).long()
+            positions = torch.from_numpy(
+                arrays["eval_mask_positions"][step]
+            ).long()
             gathered = torch.gather(
                 logits, 1,
                 positions[:, :, None].expand(-1, -1, logits.shape[-1]),
