@@ -3,11 +3,11 @@
 A span of words that occurs in two sentences of a passage makes a
 question: one of the sentences, with the span replaced by "what", is asked
 of the rest of the passage (that sentence removed), where the other
-occurrence is the answer. This is the recurring-span selection of Splinter
-(Ram et al., 2021, "Few-Shot Question Answering by Pretraining Span
-Selection"), cast as SQuAD examples so that the ordinary SQuAD runner can
-train a question-answering head on unlabeled text before the few real
-questions there are.
+occurrence, the only one there, is the answer. This is the recurring-span
+selection of Splinter (Ram et al., 2021, "Few-Shot Question Answering by
+Pretraining Span Selection"), cast as SQuAD examples so that the ordinary
+SQuAD runner can train a question-answering head on unlabeled text before
+the few real questions there are.
 
     >>> data = span_questions([[
     ...     "Ada Lovelace wrote the first program.",
@@ -49,13 +49,14 @@ def span_questions(
 
     Each document is cut into passages of whole sentences of about
     `passage_words` words (punctuation counts as a word). In a passage, a
-    sentence becomes a question when it shares a span with another
-    sentence: the longest such span of at most `max_span_words` words that
-    starts and ends with a word that is neither a stopword nor
+    sentence becomes a question when it shares a span with the rest of the
+    passage that occurs there exactly once (so that the answer is not
+    ambiguous): the longest such span of at most `max_span_words` words
+    that starts and ends with a word that is neither a stopword nor
     punctuation, and holds no `<unk>`. The question is the sentence with
     the span replaced by "what"; its context is the passage without that
     sentence, words joined by single spaces; the answer is the span's
-    first occurrence there (compared without case). Up to
+    occurrence there (compared without case). Up to
     `questions_per_passage` sentences of a passage, chosen at random,
     become questions, each with its own context.
 
@@ -143,9 +144,10 @@ def _question(passage, index, max_span_words, min_question_words):
             span = sentence[start : start + length]
             if not _is_answer_span(span):
                 continue
-            found = _find(lowered, [word.lower() for word in span])
-            if found is None:
+            found = _occurrences(lowered, [word.lower() for word in span])
+            if len(found) != 1:  # none, or an answer the labels can't pin
                 continue
+            (found,) = found
             question = (
                 sentence[:start] + [QUESTION_WORD] + sentence[start + length :]
             )
@@ -174,9 +176,10 @@ def _is_answer_span(span):
     return content(span[0]) and content(span[-1]) and "<unk>" not in span
 
 
-def _find(words, span):
-    """Index of the first occurrence of the word list `span` in `words`."""
-    for start in range(len(words) - len(span) + 1):
-        if words[start : start + len(span)] == span:
-            return start
-    return None
+def _occurrences(words, span):
+    """Indices where the word list `span` occurs in `words`."""
+    return [
+        start
+        for start in range(len(words) - len(span) + 1)
+        if words[start : start + len(span)] == span
+    ]

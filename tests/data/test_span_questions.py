@@ -84,7 +84,10 @@ def test_spans_skip_stopwords_case_and_unknown_words():
 
 def test_no_recurring_span_no_question_and_limits_hold():
     assert span_questions([["One cat sat.", "Two dogs ran."]])["data"] == []
-    many = [f"Sentence {n} mentions the lighthouse keeper." for n in range(9)]
+    many = [
+        f"On the night of the storm the keeper Keeper{n} lit the great lamp."
+        for n in range(4)
+    ] + [f"Later Keeper{n} slept." for n in range(4)]
     dataset = span_questions(
         [many], passage_words=1000, questions_per_passage=2
     )
@@ -98,6 +101,21 @@ def test_no_recurring_span_no_question_and_limits_hold():
         span_questions([LOVELACE], passage_words=0)
     with pytest.raises(ValueError, match="max_span_words=True"):
         span_questions([LOVELACE], max_span_words=True)
+
+
+def test_a_span_seen_twice_in_the_context_is_no_answer():
+    document = [
+        "Engineers rebuilt the old stone bridge after the flood.",
+        "The bridge opened in May.",
+        "Crowds crossed the bridge daily.",
+    ]
+    assert span_questions([document])["data"] == []
+    # With one of the three gone, "bridge" pins the answer again.
+    questions = [q for _, q, _ in _questions(span_questions([document[:2]]))]
+    assert sorted(questions) == [
+        "Engineers rebuilt the old stone what after the flood .",
+        "The what opened in May .",
+    ]
 
 
 def test_the_same_seed_gives_the_same_questions():
