@@ -29,7 +29,8 @@ STOPWORDS = frozenset(
     our ours out over own same she should so some such than that the their
     them then there these they this those through to too under until up
     very was we were what when where which while who whom why will with
-    would you your yours""".split()
+    would you your yours
+    s t d ll m re ve""".split()  # pieces of "' s" in tokenized text
 )
 # Words and punctuation marks; WikiText's `<unk>` is one word.
 WORD = re.compile(r"<unk>|\w+(?:[-'’]\w+)*|[^\w\s]")

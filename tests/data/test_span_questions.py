@@ -103,6 +103,15 @@ def test_no_recurring_span_no_question_and_limits_hold():
         span_questions([LOVELACE], max_span_words=True)
 
 
+def test_tokenized_contractions_are_no_answer():
+    # WikiText writes "Lester's" as "Lester ' s".
+    document = [
+        "Lester ' s daughter left the house at dawn.",
+        "Nobody noticed Jane ' s absence.",
+    ]
+    assert span_questions([document])["data"] == []
+
+
 def test_a_span_seen_twice_in_the_context_is_no_answer():
     document = [
         "Engineers rebuilt the old stone bridge after the flood.",
