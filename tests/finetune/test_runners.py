@@ -258,3 +258,28 @@ def test_a_model_file_of_the_same_task_continues_with_its_head(
     argv += ["--sequence-length", "32", *QUICK]
     assert main([*argv, "--output", str(tmp_path / "mrpc")]) == 0
     assert "Continuing" not in capsys.readouterr().out
+
+
+def test_finetune_squad_learns_span_selection_from_span_questions(
+    tiny_model, tmp_path
+):
+    """The demo QA recipe's first stage: recurring-span questions from real
+    WikiText-2 articles train through the SQuAD runner as any SQuAD file."""
+    from kbert.data.corpus_file import read_corpus
+    from kbert.data.span_questions import span_questions
+    from tests.conftest import write_wikitext_corpus
+
+    corpus = write_wikitext_corpus(tmp_path / "wiki.txt", articles=3)
+    dataset = tmp_path / "span.json"
+    dataset.write_text(json.dumps(span_questions(read_corpus(corpus))))
+    output = tmp_path / "span"
+    argv = ["finetune", "squad", "--model", tiny_model, "--dataset"]
+    argv += [str(dataset), "--train-articles", "0:2", "--eval-articles", "2:"]
+    argv += ["--sequence-length", "64", "--doc-stride", "32"]
+    argv += ["--max-query-length", "16", "--output", str(output), *QUICK]
+    assert main(argv) == 0
+    metrics = read_metrics(output)
+    assert metrics["dataset"] == str(dataset)
+    assert metrics["train_questions"] == 16
+    assert metrics["metrics"]["eval_questions"] == 12
+    assert np.isfinite(metrics["train_losses"]).all()
