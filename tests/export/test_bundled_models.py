@@ -1,7 +1,7 @@
 """The demo models committed in savedmodels/: load safely, answer alike.
 
 These are the real models the demo shows (MiniLM-L6-H384 fine-tuned here),
-stored as compact float16 `.keras` files.
+stored as compact `.keras` files (float16, or int8 for qa).
 """
 
 import json
