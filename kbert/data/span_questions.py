@@ -19,6 +19,8 @@ the few real questions there are.
 import random
 import re
 
+from kbert.layers.validation import check_positive_int
+
 # Words a span may not start or end with, nor consist of.
 STOPWORDS = frozenset(
     """a about above after again against all also am an and any are as at
@@ -84,11 +86,7 @@ def span_questions(
         ("questions_per_passage", questions_per_passage),
         ("min_question_words", min_question_words),
     ):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(
-                f"Received an invalid value for `{name}`: expected a "
-                f"positive int. Received: {name}={value!r}"
-            )
+        check_positive_int(name, value)
     rng = random.Random(seed)
     data = []
     for number, document in enumerate(documents):
