@@ -127,23 +127,15 @@ def widen_compact(source, target):
                 h5py.File(os.path.join(folder, WEIGHTS), "w") as weights,
             ):
 
-                def widen(name, item):
-                    if name == SCALES or name.startswith(SCALES + "/"):
-                        return
-                    if isinstance(item, h5py.Group):
-                        weights.require_group(name)
-                        return
-                    values = item[()]
+                def widen(name, values):
                     if values.dtype == np.int8:
                         scale = packed[f"{SCALES}/{name}"][()]
                         values = dequantize_blocks(values, scale)
                     if np.issubdtype(values.dtype, np.floating):
                         values = values.astype("float32")
-                    weights.create_dataset(name, data=values)
+                    return {name: values}
 
-                packed.visititems(widen)
-                for key, value in packed.attrs.items():
-                    weights.attrs[key] = value
+                _rewrite_h5(packed, weights, skip=SCALES, transform=widen)
         except (OSError, KeyError) as error:
             raise ValueError(
                 f"{source} is a corrupt int8 compact file: {error}"
@@ -155,29 +147,39 @@ def widen_compact(source, target):
 def _copy_weights(weights, compact, dtype):
     """Copies every dataset of `weights` but the optimizer's into
     `compact`, floating-point ones stored as `dtype`."""
-    import h5py
     import numpy as np
 
+    def store(name, values):
+        if not np.issubdtype(values.dtype, np.floating):
+            return {name: values}
+        if dtype != "int8":
+            return {name: values.astype(dtype)}
+        if values.ndim < 2:
+            return {name: values.astype("float16")}
+        quantized, scale = quantize_blocks(values)
+        return {name: quantized, f"{SCALES}/{name}": scale}
+
+    _rewrite_h5(weights, compact, skip="optimizer", transform=store)
+
+
+def _rewrite_h5(source, target, skip, transform):
+    """Copies the open h5 file `source` into `target`, group `skip` left
+    out, each dataset replaced by the `{name: array}` that
+    `transform(name, values)` returns; file attributes kept."""
+    import h5py
+
     def copy(name, item):
-        if name == "optimizer" or name.startswith("optimizer/"):
+        if name == skip or name.startswith(skip + "/"):
             return
         if isinstance(item, h5py.Group):
-            compact.require_group(name)
+            target.require_group(name)
             return
-        values = item[()]
-        if np.issubdtype(values.dtype, np.floating):
-            if dtype == "int8" and values.ndim >= 2:
-                values, scale = quantize_blocks(values)
-                compact.create_dataset(f"{SCALES}/{name}", data=scale)
-            elif dtype == "int8":
-                values = values.astype("float16")
-            else:
-                values = values.astype(dtype)
-        compact.create_dataset(name, data=values)
+        for new_name, values in transform(name, item[()]).items():
+            target.create_dataset(new_name, data=values)
 
-    weights.visititems(copy)
-    for key, value in weights.attrs.items():
-        compact.attrs[key] = value
+    source.visititems(copy)
+    for key, value in source.attrs.items():
+        target.attrs[key] = value
 
 
 def quantize_blocks(values, block=BLOCK):

@@ -133,6 +133,15 @@ def test_the_same_seed_gives_the_same_questions():
     assert span_questions(documents, passage_words=20, seed=3) == first
     assert len(_questions(first)) > 3
 
+    # The seed picks the sentences asked when not all of them can be.
+    def asked(seed):
+        dataset = span_questions(
+            documents, passage_words=20, questions_per_passage=1, seed=seed
+        )
+        return sorted(question for _, question, _ in _questions(dataset))
+
+    assert asked(3) != asked(4)
+
 
 def test_a_wikitext_corpus_becomes_valid_squad(tmp_path, shared_data):
     """The script on 3 real WikiText-2 articles: every answer offset
