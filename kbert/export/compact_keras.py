@@ -33,6 +33,11 @@ SCALES = "int8_scales"  # group of the int8 file holding the scales
 BLOCK = 64  # values of a row per int8 scale
 CONFIG = "config.json"
 DTYPES = ("float16", "int8", "float32")
+# A member that declares more than this and expands over MAX_EXPANSION times
+# its stored size is refused as a decompression bomb before anything is
+# written (DEFLATE reaches about 1032:1; weights deflate by under 2:1).
+BOMB_FLOOR_BYTES = 1 << 28  # 256 MiB
+MAX_EXPANSION = 100
 
 
 def save_compact(source, target, dtype="float16"):
@@ -228,8 +233,21 @@ def dequantize_blocks(quantized, scale):
 
 
 def _extract(path, folder):
+    """Unpacks the `.keras` file `path` into `folder`, refusing archives
+    with a decompression bomb before anything is written."""
     try:
         with zipfile.ZipFile(path) as archive:
+            for info in archive.infolist():
+                if (
+                    info.file_size > BOMB_FLOOR_BYTES
+                    and info.file_size > MAX_EXPANSION * info.compress_size
+                ):
+                    raise ValueError(
+                        f"{path} is refused as a decompression bomb: its "
+                        f"member {info.filename!r} declares "
+                        f"{info.file_size:,} bytes stored in "
+                        f"{info.compress_size:,}."
+                    )
             archive.extractall(folder)
     except (FileNotFoundError, IsADirectoryError, zipfile.BadZipFile) as error:
         raise ValueError(f"{path} is not a readable .keras file: {error}")

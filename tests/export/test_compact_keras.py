@@ -183,3 +183,27 @@ def _drop_scales(source, target):
         for file in folder.rglob("*"):
             if file.is_file():
                 out.write(file, file.relative_to(folder))
+
+
+def test_an_int8_file_with_a_decompression_bomb_is_refused_unopened(
+    trained, tmp_path
+):
+    from kbert.convert import load_model
+    from kbert.export.compact_keras import save_compact, widen_compact
+
+    _, path, _ = trained
+    bomb = tmp_path / "bomb.keras"
+    save_compact(path, bomb, dtype="int8")
+    size = bomb.stat().st_size
+    zeros = bytes(1 << 20)
+    with zipfile.ZipFile(bomb, "a", zipfile.ZIP_DEFLATED) as archive:
+        with archive.open("assets/padding.bin", "w", force_zip64=True) as out:
+            for _ in range(257):  # MiB, over the 256 MiB floor
+                out.write(zeros)
+    # 257 MiB declared, well under 1 MiB more stored.
+    assert bomb.stat().st_size - size < 1 << 20
+    with pytest.raises(ValueError, match="'assets/padding.bin' declares"):
+        load_model(str(bomb))
+    with pytest.raises(ValueError, match="bomb.keras is refused"):
+        widen_compact(bomb, tmp_path / "widened.keras")
+    assert not (tmp_path / "widened.keras").exists()
