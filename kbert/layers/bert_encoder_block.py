@@ -4,6 +4,7 @@ import keras
 
 from kbert.layers.activations import get_activation
 from kbert.layers.bert_self_attention import BertSelfAttention
+from kbert.layers.positions import gather_positions
 
 
 @keras.saving.register_keras_serializable(package="kbert")
@@ -23,6 +24,16 @@ class BertEncoderBlock(keras.layers.Layer):
         activation: feed-forward activation name ("gelu" is exact GELU).
         layer_norm_epsilon: LayerNorm epsilon.
         initializer_range: stddev of the truncated-normal initializer.
+
+    Call args:
+        x: `(B, T, hidden_dim)`.
+        padding_mask: `(B, T)`, 1 for real tokens.
+        return_attention_scores: also return the attention probabilities.
+        output_positions: int `(B, K)` or None. When given, the block
+            returns only these rows, `(B, K, hidden_dim)`, and computes the
+            queries, attention output and feed-forward only for them (keys
+            and values still cover every position): the last block of a
+            pretrainer needs just `[CLS]` and the masked positions.
     """
 
     def __init__(
@@ -94,16 +105,24 @@ class BertEncoderBlock(keras.layers.Layer):
         self.output_layer_norm.build(x_shape)
 
     def call(
-        self, x, padding_mask, training=None, return_attention_scores=False
+        self,
+        x,
+        padding_mask,
+        training=None,
+        return_attention_scores=False,
+        output_positions=None,
     ):
         attended = self.attention(
             x,
             padding_mask,
             training=training,
             return_attention_scores=return_attention_scores,
+            query_positions=output_positions,
         )
         if return_attention_scores:
             attended, scores = attended
+        if output_positions is not None:
+            x = gather_positions(x, output_positions)  # (B, K, H)
         attended = self.attention_dropout_layer(attended, training=training)
         x = self.attention_layer_norm(x + attended)
 
@@ -115,7 +134,11 @@ class BertEncoderBlock(keras.layers.Layer):
             return x, scores
         return x
 
-    def compute_output_shape(self, x_shape, padding_mask_shape=None):
+    def compute_output_shape(
+        self, x_shape, padding_mask_shape=None, output_positions_shape=None
+    ):
+        if output_positions_shape is not None:
+            return tuple(output_positions_shape) + (x_shape[-1],)
         return tuple(x_shape)
 
     def get_config(self):

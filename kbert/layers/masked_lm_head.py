@@ -4,6 +4,7 @@ import keras
 from keras import ops
 
 from kbert.layers.activations import get_activation
+from kbert.layers.positions import gather_positions
 
 
 @keras.saving.register_keras_serializable(package="kbert")
@@ -25,7 +26,9 @@ class MaskedLMHead(keras.layers.Layer):
 
     Call args:
         sequence_output: `(B, T, H)`.
-        mask_positions: int `(B, P)` indices into `T`.
+        mask_positions: int `(B, P)` indices into `T`; or None when
+            `sequence_output` already holds just the `P` masked positions,
+            `(B, P, H)`.
 
     Returns:
         float32 logits `(B, P, vocabulary_size)`.
@@ -70,18 +73,12 @@ class MaskedLMHead(keras.layers.Layer):
             name="output_bias",
         )
 
-    def call(self, sequence_output, mask_positions):
+    def call(self, sequence_output, mask_positions=None):
+        if mask_positions is not None:
+            sequence_output = gather_positions(sequence_output, mask_positions)
         batch_size = ops.shape(sequence_output)[0]
-        sequence_length = ops.shape(sequence_output)[1]
-        num_predictions = ops.shape(mask_positions)[1]
-        # Gather rows of the flattened (B * T, H) sequence: the same on every
-        # backend, where take_along_axis broadcasting is not.
-        row_offsets = ops.arange(batch_size, dtype="int32") * sequence_length
-        flat_positions = ops.reshape(
-            ops.cast(mask_positions, "int32") + row_offsets[:, None], (-1,)
-        )
-        flat_sequence = ops.reshape(sequence_output, (-1, self.hidden_dim))
-        x = ops.take(flat_sequence, flat_positions, axis=0)  # (B * P, H)
+        num_predictions = ops.shape(sequence_output)[1]
+        x = ops.reshape(sequence_output, (-1, self.hidden_dim))  # (B * P, H)
         x = self.layer_norm(self.transform_dense(x))
         embeddings = ops.cast(self.token_embedding.embeddings, x.dtype)
         logits = ops.matmul(x, ops.transpose(embeddings))  # (B * P, V)
@@ -92,13 +89,18 @@ class MaskedLMHead(keras.layers.Layer):
             logits, (batch_size, num_predictions, self.vocabulary_size)
         )
 
-    def compute_output_shape(self, sequence_output_shape, mask_positions_shape):
+    def compute_output_shape(
+        self, sequence_output_shape, mask_positions_shape=None
+    ):
+        if mask_positions_shape is None:
+            return tuple(sequence_output_shape[:2]) + (self.vocabulary_size,)
         return tuple(mask_positions_shape) + (self.vocabulary_size,)
 
-    def compute_output_spec(self, sequence_output, mask_positions):
+    def compute_output_spec(self, sequence_output, mask_positions=None):
         return keras.KerasTensor(
             self.compute_output_shape(
-                sequence_output.shape, mask_positions.shape
+                sequence_output.shape,
+                None if mask_positions is None else mask_positions.shape,
             ),
             dtype="float32",
         )

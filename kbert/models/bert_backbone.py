@@ -18,6 +18,9 @@ from kbert.layers.validation import (
 from kbert.models.named_inputs_model import NamedInputsModel
 
 INPUT_NAMES = ("token_ids", "segment_ids", "padding_mask")
+# Optional input: int32 (B, K) positions; `sequence_output` then holds only
+# those rows and the last block computes only them.
+OUTPUT_POSITIONS = "output_positions"
 
 
 def id_inputs(names=INPUT_NAMES):
@@ -39,6 +42,16 @@ class BertBackbone(NamedInputsModel):
     `padding_mask` (1 for real tokens), each int32 `(B, T)`.
     Outputs: `sequence_output` `(B, T, hidden_dim)` and `pooled_output`
     `(B, hidden_dim)` (dense + tanh on position 0).
+
+    An optional fourth input, `output_positions` (int32 `(B, K)`; put 0,
+    the `[CLS]` position, first: `pooled_output` reads the first row), asks
+    for the rows at those positions only:
+    `sequence_output` is then `(B, K, hidden_dim)`, equal to those rows of
+    the full output, and the last block computes its queries, attention
+    output and feed-forward for the `K` rows alone (keys and values still
+    cover every position). A pretrainer needs `[CLS]` and the masked
+    positions, about a sixth of a 128-token sequence, which saves most of
+    the last block's work.
 
     Args:
         vocabulary_size: number of WordPiece ids.
@@ -169,6 +182,36 @@ class BertBackbone(NamedInputsModel):
         self.lowercase = lowercase
         self.vocabulary = None
 
+    def call(self, inputs, training=None, mask=None):
+        positions = _output_positions(inputs)
+        if positions is None:
+            return super().call(inputs, training=training, mask=mask)
+        x = self.embeddings(inputs["token_ids"], inputs["segment_ids"])
+        for block in self.encoder_blocks[:-1]:
+            x = block(x, inputs["padding_mask"], training=training)
+        x = self.encoder_blocks[-1](
+            x,
+            inputs["padding_mask"],
+            training=training,
+            output_positions=positions,
+        )
+        return {"sequence_output": x, "pooled_output": self.pooler(x)}
+
+    def compute_output_spec(self, inputs, training=None, mask=None):
+        positions = _output_positions(inputs)
+        if positions is None:
+            return super().compute_output_spec(inputs, training, mask)
+        spec = super().compute_output_spec(
+            {name: inputs[name] for name in INPUT_NAMES}, training, mask
+        )
+        sequence = spec["sequence_output"]
+        return {
+            **spec,
+            "sequence_output": keras.KerasTensor(
+                tuple(positions.shape) + (self.hidden_dim,), sequence.dtype
+            ),
+        }
+
     def set_vocabulary(self, vocabulary):
         """Attaches the WordPiece vocabulary (a list of tokens, id order).
 
@@ -234,3 +277,9 @@ class BertBackbone(NamedInputsModel):
     @classmethod
     def from_config(cls, config):
         return cls(**config)
+
+
+def _output_positions(inputs):
+    if isinstance(inputs, dict):
+        return inputs.get(OUTPUT_POSITIONS)
+    return None

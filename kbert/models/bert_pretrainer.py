@@ -5,7 +5,11 @@ from keras import ops
 
 from kbert.layers.masked_lm_head import MaskedLMHead
 from kbert.layers.next_sentence_head import NextSentenceHead
-from kbert.models.bert_backbone import INPUT_NAMES, id_inputs
+from kbert.models.bert_backbone import (
+    INPUT_NAMES,
+    OUTPUT_POSITIONS,
+    id_inputs,
+)
 from kbert.models.bert_task import BertTask, bert_adamw
 
 
@@ -47,11 +51,20 @@ class BertPretrainer(BertTask):
 
         # === Functional model ===
         inputs = id_inputs(INPUT_NAMES + ("mask_positions",))
-        encoded = backbone({name: inputs[name] for name in INPUT_NAMES})
+        # Only [CLS] (for NSP) and the masked positions leave the encoder,
+        # so its last block computes just those rows.
+        mask_positions = inputs["mask_positions"]
+        cls_position = ops.zeros_like(mask_positions[:, :1])
+        encoded = backbone(
+            {
+                **{name: inputs[name] for name in INPUT_NAMES},
+                OUTPUT_POSITIONS: ops.concatenate(
+                    [cls_position, mask_positions], axis=1
+                ),
+            }
+        )
         outputs = {
-            "mlm": mlm_head(
-                encoded["sequence_output"], inputs["mask_positions"]
-            ),
+            "mlm": mlm_head(encoded["sequence_output"][:, 1:]),
             "nsp": nsp_head(encoded["pooled_output"]),
         }
         super().__init__(inputs=inputs, outputs=outputs, **kwargs)

@@ -87,6 +87,28 @@ def test_backbone_gradients_reach_every_weight():
     assert unchanged == []
 
 
+@pytest.mark.multibackend
+def test_output_positions_give_those_rows_of_the_full_output():
+    backbone = BertBackbone(**{**TINY, "num_layers": 3})
+    inputs = tiny_inputs()
+    full = backbone(inputs)
+    # [CLS] first, then any real positions, in any order, repeats allowed.
+    positions = np.array([[0, 3, 1, 3], [0, 4, 2, 1]], "int32")
+    picked = backbone({**inputs, "output_positions": positions})
+    sequence = keras.ops.convert_to_numpy(full["sequence_output"])
+    expected = np.take_along_axis(sequence, positions[..., None], axis=1)
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(picked["sequence_output"]),
+        expected,
+        atol=1e-6,
+    )
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(picked["pooled_output"]),
+        keras.ops.convert_to_numpy(full["pooled_output"]),
+        atol=1e-6,
+    )
+
+
 def test_preset_parameter_counts_match_published():
     # Hugging Face BertModel(bert-base-uncased) has 109,482,240 parameters
     # with the pooler; BERT-Large 335,141,888; BERT-Tiny 4,385,920.

@@ -139,6 +139,61 @@ def test_mlm_projection_is_tied_to_token_embedding():
     assert not np.allclose(changed, logits)
 
 
+@pytest.mark.multibackend
+def test_a_training_step_matches_one_through_the_full_encoder_output():
+    """The last block runs only at [CLS] and the masked positions; a step
+    must train the weights exactly as one through the full output does."""
+    features, labels, weights = pretraining_batch()
+    # Large weights make attention peaked, so a wrong query row shows.
+    backbone = BertBackbone(
+        **TINY, dropout=0.0, attention_dropout=0.0, initializer_range=1.0
+    )
+    model = BertPretrainer(backbone)
+    # The same layers, wired the plain way: the whole sequence_output, then
+    # the head's own gather.
+    inputs = {
+        name: keras.Input((None,), dtype="int32", name=name)
+        for name in features
+    }
+    encoded = backbone({k: inputs[k] for k in tiny_inputs()})
+    reference = keras.Model(
+        inputs,
+        {
+            "mlm": model.mlm_head(
+                encoded["sequence_output"], inputs["mask_positions"]
+            ),
+            "nsp": model.nsp_head(encoded["pooled_output"]),
+        },
+    )
+    start = model.get_weights()
+    results = []
+    for trained in (model, reference):
+        trained.set_weights(start)
+        trained.compile(
+            optimizer=keras.optimizers.SGD(0.5),
+            loss={
+                "mlm": keras.losses.SparseCategoricalCrossentropy(
+                    from_logits=True, reduction="mean_with_sample_weight"
+                ),
+                "nsp": keras.losses.SparseCategoricalCrossentropy(
+                    from_logits=True
+                ),
+            },
+            weighted_metrics=[],
+        )
+        loss = trained.train_on_batch(
+            features, labels, {**weights, "nsp": np.ones(2, "float32")}
+        )
+        results.append((loss, model.get_weights()))
+    (sparse_loss, sparse), (full_loss, full) = results
+    np.testing.assert_allclose(sparse_loss, full_loss, rtol=1e-6)
+    moved = 0
+    for before, a, b in zip(start, sparse, full):
+        np.testing.assert_allclose(a, b, atol=1e-6)
+        moved += not np.array_equal(before, a)
+    assert moved == len(start)  # every weight took part in the step
+
+
 def test_pretrainer_keras_file_loads_in_safe_mode(tmp_path):
     features, _, _ = pretraining_batch()
     model = BertPretrainer(BertBackbone(**TINY))
