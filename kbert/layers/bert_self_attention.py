@@ -99,7 +99,9 @@ class BertSelfAttention(keras.layers.Layer):
             query, key, value = qkv[0], qkv[1], qkv[2]
         else:
             query_length = ops.shape(query_positions)[1]
-            query = gather_positions(qkv[..., : self.hidden_dim], query_positions)
+            query = gather_positions(
+                qkv[..., : self.hidden_dim], query_positions
+            )
             query = ops.transpose(
                 ops.reshape(
                     query,
