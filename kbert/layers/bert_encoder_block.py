@@ -31,9 +31,9 @@ class BertEncoderBlock(keras.layers.Layer):
         return_attention_scores: also return the attention probabilities.
         output_positions: int `(B, K)` or None. When given, the block
             returns only these rows, `(B, K, hidden_dim)`, and computes the
-            queries, attention output and feed-forward only for them (keys
-            and values still cover every position): the last block of a
-            pretrainer needs just `[CLS]` and the masked positions.
+            residual, LayerNorms and feed-forward only for them: the last
+            block of a pretrainer needs just `[CLS]` and the masked
+            positions.
     """
 
     def __init__(
@@ -117,11 +117,14 @@ class BertEncoderBlock(keras.layers.Layer):
             padding_mask,
             training=training,
             return_attention_scores=return_attention_scores,
-            query_positions=output_positions,
         )
         if return_attention_scores:
             attended, scores = attended
         if output_positions is not None:
+            # Attention runs in full (dropping out attention probabilities
+            # of fewer query rows made XLA's CPU step several times slower);
+            # the feed-forward, most of a block's work, runs on K rows.
+            attended = gather_positions(attended, output_positions)
             x = gather_positions(x, output_positions)  # (B, K, H)
         attended = self.attention_dropout_layer(attended, training=training)
         x = self.attention_layer_norm(x + attended)

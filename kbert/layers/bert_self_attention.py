@@ -5,8 +5,6 @@ import math
 import keras
 from keras import ops
 
-from kbert.layers.positions import gather_positions
-
 # Added to the scores of padded keys before the softmax, which runs in
 # float32, so the value is safe under float16 and bfloat16 policies.
 _MASKED_SCORE = -1e9
@@ -32,10 +30,6 @@ class BertSelfAttention(keras.layers.Layer):
             receive no attention.
         return_attention_scores: also return the `(B, heads, T, T)`
             attention probabilities.
-        query_positions: int `(B, K)` or None. When given, only these
-            positions attend (keys and values are still every position), and
-            the output is `(B, K, hidden_dim)`: what the full output holds
-            at those rows, for a fraction of the cost.
     """
 
     def __init__(
@@ -77,44 +71,19 @@ class BertSelfAttention(keras.layers.Layer):
         self.output_dense.build(tuple(x_shape[:-1]) + (self.hidden_dim,))
 
     def call(
-        self,
-        x,
-        padding_mask,
-        training=None,
-        return_attention_scores=False,
-        query_positions=None,
+        self, x, padding_mask, training=None, return_attention_scores=False
     ):
         batch_size, sequence_length = ops.shape(x)[0], ops.shape(x)[1]
         qkv = self.qkv_dense(x)  # (B, T, 3H)
-        if query_positions is None:
-            query_length = sequence_length
-            qkv = ops.reshape(
-                qkv,
-                (batch_size, sequence_length, 3, self.num_heads, self.head_dim),
-            )
-            # One transpose to (3, B, heads, T, head_dim): both einsums then
-            # have their batch axes first and map onto batched matmuls with
-            # no transposes of their own (4 per layer before, now 2 in all).
-            qkv = ops.transpose(qkv, (2, 0, 3, 1, 4))
-            query, key, value = qkv[0], qkv[1], qkv[2]
-        else:
-            query_length = ops.shape(query_positions)[1]
-            query = gather_positions(
-                qkv[..., : self.hidden_dim], query_positions
-            )
-            query = ops.transpose(
-                ops.reshape(
-                    query,
-                    (batch_size, query_length, self.num_heads, self.head_dim),
-                ),
-                (0, 2, 1, 3),
-            )
-            key_value = ops.reshape(
-                qkv[..., self.hidden_dim :],
-                (batch_size, sequence_length, 2, self.num_heads, self.head_dim),
-            )
-            key_value = ops.transpose(key_value, (2, 0, 3, 1, 4))
-            key, value = key_value[0], key_value[1]
+        qkv = ops.reshape(
+            qkv,
+            (batch_size, sequence_length, 3, self.num_heads, self.head_dim),
+        )
+        # One transpose to (3, B, heads, T, head_dim): both einsums then
+        # have their batch axes first and map onto batched matmuls with no
+        # transposes of their own (4 per layer before, now 2 in all).
+        qkv = ops.transpose(qkv, (2, 0, 3, 1, 4))
+        query, key, value = qkv[0], qkv[1], qkv[2]
 
         # Scaling the query costs T * head_dim multiplies, the scores T * T.
         query = query * ops.cast(1.0 / math.sqrt(self.head_dim), query.dtype)
@@ -129,18 +98,14 @@ class BertSelfAttention(keras.layers.Layer):
         context = ops.einsum("bhqk,bhkd->bhqd", dropped, value)
         context = ops.reshape(
             ops.transpose(context, (0, 2, 1, 3)),
-            (batch_size, query_length, self.hidden_dim),
+            (batch_size, sequence_length, self.hidden_dim),
         )
         output = self.output_dense(context)  # (B, T, H)
         if return_attention_scores:
             return output, probabilities
         return output
 
-    def compute_output_shape(
-        self, x_shape, padding_mask_shape=None, query_positions_shape=None
-    ):
-        if query_positions_shape is not None:
-            return tuple(query_positions_shape) + (x_shape[-1],)
+    def compute_output_shape(self, x_shape, padding_mask_shape=None):
         return tuple(x_shape)
 
     def get_config(self):

@@ -47,11 +47,10 @@ class BertBackbone(NamedInputsModel):
     the `[CLS]` position, first: `pooled_output` reads the first row), asks
     for the rows at those positions only:
     `sequence_output` is then `(B, K, hidden_dim)`, equal to those rows of
-    the full output, and the last block computes its queries, attention
-    output and feed-forward for the `K` rows alone (keys and values still
-    cover every position). A pretrainer needs `[CLS]` and the masked
-    positions, about a sixth of a 128-token sequence, which saves most of
-    the last block's work.
+    the full output, and the last block computes its feed-forward (and
+    residuals and LayerNorms) for the `K` rows alone. A pretrainer needs
+    `[CLS]` and the masked positions, about a sixth of a 128-token
+    sequence.
 
     Args:
         vocabulary_size: number of WordPiece ids.

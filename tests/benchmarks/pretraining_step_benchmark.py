@@ -32,10 +32,12 @@ import numpy as np  # noqa: E402
 
 from kbert import presets  # noqa: E402
 from kbert.models import BertBackbone, BertPretrainer  # noqa: E402
+from kbert.models.bert_backbone import INPUT_NAMES  # noqa: E402
 
 SEQUENCE_LENGTH = 128
 NUM_PREDICTIONS = 20
 BATCH_SIZES = {"bert_base": 8, "bert_small": 32}
+WHOLE = "kbert, whole last block"
 
 # Dense (no sparsity) peak TFLOP/s by chip name and precision, from NVIDIA's
 # data sheets (SXM parts); float32 matmuls run as TF32 on these chips.
@@ -133,12 +135,37 @@ def adamw():
     return keras.optimizers.AdamW(learning_rate=1e-4, weight_decay=0.01)
 
 
-def kbert_step(config, batch):
+def kbert_step(config, batch, whole_last_block=False):
+    """kbert's pretraining step; with `whole_last_block`, the same layers
+    wired as before the pretrainer asked its backbone for [CLS] and the
+    masked positions only (the last block then computes every row)."""
     features, mlm_labels, nsp_labels = batch
     model = BertPretrainer(BertBackbone(**config))
     # No metrics, as on the keras-hub side: the step is forward + backward +
     # AdamW. kbert still computes its NSP head and loss, keras-hub has none.
     model.compile(optimizer=adamw(), weighted_metrics=[], jit_compile=True)
+    if whole_last_block:
+        inputs = {
+            name: keras.Input((None,), dtype="int32", name=name)
+            for name in features
+        }
+        encoded = model.backbone({name: inputs[name] for name in INPUT_NAMES})
+        plain = keras.Model(
+            inputs,
+            {
+                "mlm": model.mlm_head(
+                    encoded["sequence_output"], inputs["mask_positions"]
+                ),
+                "nsp": model.nsp_head(encoded["pooled_output"]),
+            },
+        )
+        plain.compile(
+            optimizer=adamw(),
+            loss=model.loss,
+            weighted_metrics=[],
+            jit_compile=True,
+        )
+        model = plain
     labels = {"mlm": mlm_labels, "nsp": nsp_labels}
     weights = {
         "mlm": np.ones(mlm_labels.shape, "float32"),
@@ -237,6 +264,13 @@ def main():
         "preset's 0.1)",
     )
     parser.add_argument(
+        "--whole-last-block",
+        action="store_true",
+        help="also time kbert's pretrainer with its last block computing "
+        "every position (as before it computed only [CLS] and the masked "
+        "ones)",
+    )
+    parser.add_argument(
         "--hf-python",
         help="also time Hugging Face's PyTorch BertForPreTraining with this "
         "Python (one that has torch and transformers)",
@@ -267,6 +301,8 @@ def main():
             "kbert": kbert_step(config, batch),
             "keras-hub": keras_hub_step(config, batch),
         }
+        if args.whole_last_block:
+            steps[WHOLE] = kbert_step(config, batch, whole_last_block=True)
         for step in steps.values():
             for _ in range(args.warmup):  # compile + settle
                 step()
@@ -285,6 +321,12 @@ def main():
             f"ratio kbert/keras-hub {rate['kbert'] / rate['keras-hub']:.2f}",
             flush=True,
         )
+        if WHOLE in rate:
+            print(
+                f"  {WHOLE}: {rate[WHOLE] * length:,.0f} tokens/s; ratio "
+                f"kbert/{WHOLE} {rate['kbert'] / rate[WHOLE]:.3f}",
+                flush=True,
+            )
         flops = training_flops_per_sequence(config, length, predictions)
         for name in steps:
             line = (
