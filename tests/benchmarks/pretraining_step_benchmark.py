@@ -3,8 +3,11 @@
 One step = forward + backward + AdamW update at sequence length 128 with 20
 masked positions per sequence (BERT's 15% of 128, rounded up), jit_compile
 on for both. kbert runs its full pretrainer (MLM + NSP); keras-hub runs its
-`BertBackbone` + `MaskedLMHead` (it has no NSP head). Runs alternate between
-the two models so that load on the machine affects both alike.
+`BertBackbone` + `MaskedLMHead` (it has no NSP head). kbert's last encoder
+block computes its feed-forward only at [CLS] and the masked positions
+(`output_positions`); `--whole-last-block` also times kbert wired without
+that, so the gain shows on its own. Runs alternate between the models so
+that load on the machine affects them alike.
 
 On an accelerator it also reports sequences/s and model FLOPs utilisation
 (MFU): the FLOPs of the model's matrix products (forward and backward, no
