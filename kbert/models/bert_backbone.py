@@ -19,7 +19,7 @@ from kbert.models.named_inputs_model import NamedInputsModel
 
 INPUT_NAMES = ("token_ids", "segment_ids", "padding_mask")
 # Optional input: int32 (B, K) positions; `sequence_output` then holds only
-# those rows and the last block computes only them.
+# those rows and the last block's feed-forward runs only on them.
 OUTPUT_POSITIONS = "output_positions"
 
 
