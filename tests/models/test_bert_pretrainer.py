@@ -189,7 +189,8 @@ def test_a_training_step_matches_one_through_the_full_encoder_output():
     np.testing.assert_allclose(sparse_loss, full_loss, rtol=1e-6)
     moved = 0
     for before, a, b in zip(start, sparse, full):
-        np.testing.assert_allclose(a, b, atol=1e-6)
+        # float32 sums in another order: jax differs by up to 2.6e-6 relative.
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
         moved += not np.array_equal(before, a)
     assert moved == len(start)  # every weight took part in the step
 
