@@ -75,3 +75,26 @@ def run_model_checks(
         assert all(w.dtype == "float32" for w in mixed.weights)
         mixed_outputs[policy] = mixed(inputs)
     return mixed_outputs
+
+
+def pretrainer_through_full_output(pretrainer):
+    """A functional model over `pretrainer`'s own layers, wired the plain
+    way: the backbone's whole `sequence_output`, then the MLM head's own
+    gather at `mask_positions` (no `output_positions`). It shares the
+    pretrainer's weights; compile it yourself."""
+    from kbert.models.bert_backbone import INPUT_NAMES
+
+    inputs = {
+        name: keras.Input((None,), dtype="int32", name=name)
+        for name in INPUT_NAMES + ("mask_positions",)
+    }
+    encoded = pretrainer.backbone({name: inputs[name] for name in INPUT_NAMES})
+    return keras.Model(
+        inputs,
+        {
+            "mlm": pretrainer.mlm_head(
+                encoded["sequence_output"], inputs["mask_positions"]
+            ),
+            "nsp": pretrainer.nsp_head(encoded["pooled_output"]),
+        },
+    )

@@ -155,10 +155,7 @@ class BertBackbone(NamedInputsModel):
 
         # === Functional model ===
         inputs = id_inputs()
-        x = embeddings(inputs["token_ids"], inputs["segment_ids"])
-        for block in encoder_blocks:
-            x = block(x, inputs["padding_mask"])  # (B, T, H)
-        outputs = {"sequence_output": x, "pooled_output": pooler(x)}
+        outputs = _encode(embeddings, encoder_blocks, pooler, inputs)
         super().__init__(inputs=inputs, outputs=outputs, dtype=dtype, **kwargs)
 
         self.embeddings = embeddings
@@ -185,16 +182,14 @@ class BertBackbone(NamedInputsModel):
         positions = _output_positions(inputs)
         if positions is None:
             return super().call(inputs, training=training, mask=mask)
-        x = self.embeddings(inputs["token_ids"], inputs["segment_ids"])
-        for block in self.encoder_blocks[:-1]:
-            x = block(x, inputs["padding_mask"], training=training)
-        x = self.encoder_blocks[-1](
-            x,
-            inputs["padding_mask"],
-            training=training,
+        return _encode(
+            self.embeddings,
+            self.encoder_blocks,
+            self.pooler,
+            inputs,
             output_positions=positions,
+            training=training,
         )
-        return {"sequence_output": x, "pooled_output": self.pooler(x)}
 
     def compute_output_spec(self, inputs, training=None, mask=None):
         positions = _output_positions(inputs)
@@ -276,6 +271,21 @@ class BertBackbone(NamedInputsModel):
     @classmethod
     def from_config(cls, config):
         return cls(**config)
+
+
+def _encode(
+    embeddings, encoder_blocks, pooler, inputs, output_positions=None, **call
+):
+    """The backbone's computation, for its functional graph (symbolic
+    inputs) and for a call with `output_positions` (the last block's
+    rows)."""
+    x = embeddings(inputs["token_ids"], inputs["segment_ids"], **call)
+    for block in encoder_blocks[:-1]:
+        x = block(x, inputs["padding_mask"], **call)  # (B, T, H)
+    x = encoder_blocks[-1](
+        x, inputs["padding_mask"], output_positions=output_positions, **call
+    )
+    return {"sequence_output": x, "pooled_output": pooler(x)}
 
 
 def _output_positions(inputs):

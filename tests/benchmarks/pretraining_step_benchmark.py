@@ -35,7 +35,7 @@ import numpy as np  # noqa: E402
 
 from kbert import presets  # noqa: E402
 from kbert.models import BertBackbone, BertPretrainer  # noqa: E402
-from kbert.models.bert_backbone import INPUT_NAMES  # noqa: E402
+from tests.model_checks import pretrainer_through_full_output  # noqa: E402
 
 SEQUENCE_LENGTH = 128
 NUM_PREDICTIONS = 20
@@ -148,20 +148,7 @@ def kbert_step(config, batch, whole_last_block=False):
     # AdamW. kbert still computes its NSP head and loss, keras-hub has none.
     model.compile(optimizer=adamw(), weighted_metrics=[], jit_compile=True)
     if whole_last_block:
-        inputs = {
-            name: keras.Input((None,), dtype="int32", name=name)
-            for name in features
-        }
-        encoded = model.backbone({name: inputs[name] for name in INPUT_NAMES})
-        plain = keras.Model(
-            inputs,
-            {
-                "mlm": model.mlm_head(
-                    encoded["sequence_output"], inputs["mask_positions"]
-                ),
-                "nsp": model.nsp_head(encoded["pooled_output"]),
-            },
-        )
+        plain = pretrainer_through_full_output(model)
         plain.compile(
             optimizer=adamw(),
             loss=model.loss,

@@ -4,7 +4,10 @@ import pytest
 import tensorflow as tf
 
 from kbert.models import BertBackbone, BertPretrainer
-from tests.model_checks import run_model_checks
+from tests.model_checks import (
+    pretrainer_through_full_output,
+    run_model_checks,
+)
 from tests.models.test_bert_backbone import TINY, tiny_inputs
 
 
@@ -149,22 +152,7 @@ def test_a_training_step_matches_one_through_the_full_encoder_output():
         **TINY, dropout=0.0, attention_dropout=0.0, initializer_range=1.0
     )
     model = BertPretrainer(backbone)
-    # The same layers, wired the plain way: the whole sequence_output, then
-    # the head's own gather.
-    inputs = {
-        name: keras.Input((None,), dtype="int32", name=name)
-        for name in features
-    }
-    encoded = backbone({k: inputs[k] for k in tiny_inputs()})
-    reference = keras.Model(
-        inputs,
-        {
-            "mlm": model.mlm_head(
-                encoded["sequence_output"], inputs["mask_positions"]
-            ),
-            "nsp": model.nsp_head(encoded["pooled_output"]),
-        },
-    )
+    reference = pretrainer_through_full_output(model)
     start = model.get_weights()
     results = []
     for trained in (model, reference):
@@ -193,6 +181,28 @@ def test_a_training_step_matches_one_through_the_full_encoder_output():
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
         moved += not np.array_equal(before, a)
     assert moved == len(start)  # every weight took part in the step
+
+
+def test_the_last_block_feeds_forward_only_cls_and_the_masked_rows():
+    """The step test above passes whether or not rows are cut; this one
+    fails if the pretrainer's last block runs on the whole sequence."""
+    features, _, _ = pretraining_batch()
+    model = BertPretrainer(BertBackbone(**TINY))
+    rows = []
+    for index, block in enumerate(model.backbone.encoder_blocks):
+        dense = block.intermediate_dense
+
+        def recording(x, original=dense.call, index=index):
+            rows.append((index, tuple(x.shape)))
+            return original(x)
+
+        dense.call = recording
+    model(features)
+    # (B, T, H) in the first block, (B, 1 + P, H) in the last.
+    assert rows == [(0, (2, 5, 4)), (1, (2, 4, 4))]
+    rows.clear()
+    model.backbone(tiny_inputs())  # a plain backbone call: every row
+    assert rows == [(0, (2, 5, 4)), (1, (2, 5, 4))]
 
 
 def test_pretrainer_keras_file_loads_in_safe_mode(tmp_path):
