@@ -21,17 +21,24 @@ def head_dense(backbone, units, name):
     )
 
 
-def bert_adamw(learning_rate, weight_decay=0.01, epsilon=1e-6, **kwargs):
+def bert_adamw(
+    learning_rate,
+    weight_decay=0.01,
+    epsilon=1e-6,
+    optimizer_class=keras.optimizers.AdamW,
+    **kwargs,
+):
     """AdamW as BERT trains: decay 0.01, none on LayerNorm and biases.
 
     Args:
         learning_rate: a float or a learning-rate schedule.
         weight_decay: decoupled weight decay.
         epsilon: Adam epsilon (1e-6 in BERT).
-        **kwargs: other `keras.optimizers.AdamW` arguments (clipping,
+        optimizer_class: `keras.optimizers.AdamW` or a subclass.
+        **kwargs: other arguments of `optimizer_class` (clipping,
             gradient accumulation).
     """
-    optimizer = keras.optimizers.AdamW(
+    optimizer = optimizer_class(
         learning_rate=learning_rate,
         weight_decay=weight_decay,
         epsilon=epsilon,

@@ -1,7 +1,7 @@
 """BERT's optimizer: AdamW with warmup + linear decay and clipping."""
 
-
 from kbert.models.bert_task import bert_adamw
+from kbert.training.scaled_adamw import ScaledAdamW
 from kbert.training.warmup_linear_decay import WarmupLinearDecay
 
 
@@ -13,6 +13,7 @@ def make_optimizer(
     gradient_accumulation_steps=1,
     global_clipnorm=1.0,
     epsilon=1e-6,
+    learning_rate_multipliers=None,
 ):
     """Returns AdamW as BERT trains with it.
 
@@ -28,6 +29,9 @@ def make_optimizer(
         gradient_accumulation_steps: micro-batches per update (1 for none).
         global_clipnorm: clip gradients at this global norm (None: off).
         epsilon: Adam epsilon (1e-6 in BERT).
+        learning_rate_multipliers: `{variable path: factor}` for variables
+            that train at `factor` times the schedule (a `ScaledAdamW`);
+            None or empty: one rate for all.
 
     Returns:
         A `keras.optimizers.AdamW`.
@@ -47,10 +51,19 @@ def make_optimizer(
         warmup_steps=warmup_steps,
         micro_batches_per_step=accumulation,
     )
+    scaled = (
+        {
+            "optimizer_class": ScaledAdamW,
+            "learning_rate_multipliers": learning_rate_multipliers,
+        }
+        if learning_rate_multipliers
+        else {}
+    )
     return bert_adamw(
         schedule,
         weight_decay=weight_decay,
         epsilon=epsilon,
         global_clipnorm=global_clipnorm,
         gradient_accumulation_steps=accumulation if accumulation > 1 else None,
+        **scaled,
     )

@@ -223,10 +223,21 @@ def _build_model(settings, vocabulary, start=None):
             weight_decay=settings["weight_decay"],
             gradient_accumulation_steps=settings["gradient_accumulation_steps"],
             global_clipnorm=settings["clipnorm"],
+            learning_rate_multipliers=_backbone_multipliers(model, settings),
         ),
         jit_compile=settings["jit_compile"],
     )
     return model
+
+
+def _backbone_multipliers(model, settings):
+    """`{path: backbone_learning_rate / learning_rate}` for the backbone's
+    variables, or None when the backbone trains at `learning_rate`."""
+    rate = settings.get("backbone_learning_rate")
+    if rate is None:
+        return None
+    factor = rate / settings["learning_rate"]
+    return {v.path: factor for v in model.backbone.trainable_variables}
 
 
 def _copy_backbone(start):

@@ -46,6 +46,15 @@ SETTINGS = {
     "batch_size": (32, int, "global batch size"),
     "steps": (1000, int, "optimizer updates over both phases"),
     "learning_rate": (1e-4, float, "peak learning rate"),
+    "backbone_learning_rate": (
+        None,
+        float,
+        "peak learning rate of the backbone's weights (embeddings, encoder "
+        "blocks, pooler; the MLM output shares the token embedding), the "
+        "MLM and NSP heads keeping learning_rate: with init_from, new heads "
+        "can learn fast on a pretrained encoder that moves slowly "
+        "(default: learning_rate for all)",
+    ),
     "warmup_steps": (
         None,
         int,
@@ -216,6 +225,19 @@ def validate(settings, given=()):
         from kbert.text.vocab_trainer import check_vocabulary_size
 
         check_vocabulary_size(settings["vocab_size"])
+    for name in ("learning_rate", "backbone_learning_rate"):
+        value = settings[name]
+        if value is None and name == "backbone_learning_rate":
+            continue
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not value > 0
+        ):
+            raise ValueError(
+                f"Received an invalid value for `{name}`: expected a "
+                f"number > 0. Received: {name}={value!r}"
+            )
     if not 0.0 < settings["phase1_fraction"] <= 1.0:
         raise ValueError(
             "Received an invalid value for `phase1_fraction`: expected a "

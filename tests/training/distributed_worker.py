@@ -67,8 +67,13 @@ def main(strategy_name, output):
             intermediate_dim=32, max_sequence_length=16, dropout=0.0,
             attention_dropout=0.0,
         ))
+        # The backbone at half the heads' rate: each strategy must apply
+        # ScaledAdamW's per-variable rates as one device does.
         model.compile(optimizer=make_optimizer(
-            1e-2, total_steps=STEPS, warmup_steps=1, global_clipnorm=None
+            1e-2, total_steps=STEPS, warmup_steps=1, global_clipnorm=None,
+            learning_rate_multipliers={
+                v.path: 0.5 for v in model.backbone.trainable_variables
+            },
         ))
     dataset = tf.data.Dataset.from_tensor_slices(fixed_batches()).batch(
         GLOBAL_BATCH

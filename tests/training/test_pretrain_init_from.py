@@ -101,6 +101,46 @@ def test_a_pretrainer_starts_the_run_with_its_own_heads(
         np.testing.assert_allclose(got, want, rtol=0, atol=1e-28)
 
 
+def test_the_backbone_can_train_slower_than_the_heads(
+    tiny_corpus, saved_backbone, tmp_path
+):
+    from kbert.convert.model_files import load_model
+    from kbert.models import BertPretrainer
+    from kbert.training.pretrain import _backbone_multipliers, pretrain
+
+    _, backbone = saved_backbone
+    start = BertPretrainer(backbone)
+    kernel = start.nsp_head.weights[0]
+    kernel.assign(np.full(kernel.shape, 0.25))
+    path = tmp_path / "pretrainer.keras"
+    start.save(path)
+    output = tmp_path / "run"
+    settings = settings_from(*run_flags(
+        tiny_corpus, path, output, "--steps", "2", "--warmup-steps", "1",
+        "--learning-rate", "1e-2", "--backbone-learning-rate", "1e-30",
+    ))
+    # The factor reaches every backbone variable and no head variable.
+    factors = _backbone_multipliers(start, settings)
+    heads = {
+        v.path for v in start.trainable_variables
+    } - {v.path for v in start.backbone.trainable_variables}
+    assert heads and not heads & set(factors)
+    assert set(factors.values()) == {1e-30 / 1e-2}
+    assert len(factors) == len(start.backbone.trainable_variables)
+
+    pretrain(settings, verbose=0)
+    pretrainer = load_model(str(output / "pretrainer.keras"))
+    # The backbone (the MLM output's tied embedding too) stays put; the
+    # heads move at 1e-2.
+    for got, want in zip(
+        pretrainer.backbone.get_weights(), backbone.get_weights()
+    ):
+        np.testing.assert_allclose(got, want, rtol=0, atol=1e-28)
+    moved = np.abs(pretrainer.nsp_head.weights[0].numpy() - 0.25).max()
+    assert 1e-3 < moved < 0.05
+    assert np.abs(pretrainer.mlm_head.output_bias.numpy()).max() > 1e-3
+
+
 def test_a_trained_run_moves_away_from_the_start_and_resumes(
     tiny_corpus, saved_backbone, tmp_path, capsys
 ):

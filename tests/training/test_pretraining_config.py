@@ -88,6 +88,18 @@ def test_bad_settings_are_named(tmp_path):
     )
 
 
+@pytest.mark.parametrize(
+    "flag, value",
+    [("--backbone-learning-rate", "0"), ("--learning-rate", "-1e-4")],
+)
+def test_a_learning_rate_that_is_not_positive_is_named(flag, value):
+    name = flag[2:].replace("-", "_")
+    with pytest.raises(ValueError, match=f"{name}={float(value)!r}"):
+        pretraining_config.resolve(
+            parse("--corpus", "c", "--output", "o", f"{flag}={value}")
+        )
+
+
 def test_size_and_dropout_flags_reach_the_new_backbone():
     from kbert.training.pretrain import _new_backbone
 
