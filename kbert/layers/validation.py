@@ -28,7 +28,7 @@ def check_positive_float(name, value):
     if (
         isinstance(value, bool)
         or not isinstance(value, (int, float))
-        or value <= 0
+        or not value > 0  # NaN too
     ):
         raise ValueError(
             f"Received an invalid value for `{name}`: expected a positive "

@@ -225,19 +225,13 @@ def validate(settings, given=()):
         from kbert.text.vocab_trainer import check_vocabulary_size
 
         check_vocabulary_size(settings["vocab_size"])
-    for name in ("learning_rate", "backbone_learning_rate"):
-        value = settings[name]
-        if value is None and name == "backbone_learning_rate":
-            continue
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, (int, float))
-            or not value > 0
-        ):
-            raise ValueError(
-                f"Received an invalid value for `{name}`: expected a "
-                f"number > 0. Received: {name}={value!r}"
-            )
+    from kbert.layers.validation import check_positive_float
+
+    check_positive_float("learning_rate", settings["learning_rate"])
+    if settings["backbone_learning_rate"] is not None:
+        check_positive_float(
+            "backbone_learning_rate", settings["backbone_learning_rate"]
+        )
     if not 0.0 < settings["phase1_fraction"] <= 1.0:
         raise ValueError(
             "Received an invalid value for `phase1_fraction`: expected a "

@@ -2,6 +2,8 @@
 
 import keras
 
+from kbert.layers.validation import check_positive_float
+
 
 @keras.saving.register_keras_serializable(package="kbert")
 class ScaledAdamW(keras.optimizers.AdamW):
@@ -22,15 +24,7 @@ class ScaledAdamW(keras.optimizers.AdamW):
         super().__init__(**kwargs)
         multipliers = dict(learning_rate_multipliers or {})
         for path, factor in multipliers.items():
-            if (
-                isinstance(factor, bool)
-                or not isinstance(factor, (int, float))
-                or not factor > 0
-            ):
-                raise ValueError(
-                    "Received an invalid learning-rate multiplier: expected "
-                    f"a number > 0. Received: {path!r}: {factor!r}"
-                )
+            check_positive_float(f"learning_rate_multipliers[{path!r}]", factor)
         self.learning_rate_multipliers = {
             str(path): float(factor) for path, factor in multipliers.items()
         }

@@ -197,6 +197,8 @@ def test_scaled_adamw_serializes_and_checks_its_factors():
         "encoder_block_0/dense/kernel": 0.1
     }
     assert not isinstance(make_optimizer(1e-3, total_steps=10), ScaledAdamW)
-    for bad in (0, -0.5, True, "0.1", None):
-        with pytest.raises(ValueError, match=r"'pooler/kernel': "):
+    for bad in (0, -0.5, float("nan"), True, "0.1", None):
+        with pytest.raises(
+            ValueError, match=r"learning_rate_multipliers\['pooler/kernel'\]="
+        ):
             ScaledAdamW(learning_rate_multipliers={"pooler/kernel": bad})
