@@ -233,7 +233,7 @@ def _build_model(settings, vocabulary, start=None):
 def _backbone_multipliers(model, settings):
     """`{path: backbone_learning_rate / learning_rate}` for the backbone's
     variables, or None when the backbone trains at `learning_rate`."""
-    rate = settings.get("backbone_learning_rate")
+    rate = settings["backbone_learning_rate"]
     if rate is None:
         return None
     factor = rate / settings["learning_rate"]

@@ -33,19 +33,19 @@ class ScaledAdamW(keras.optimizers.AdamW):
         return self.learning_rate_multipliers.get(variable.path, 1.0)
 
     def _backend_update_step(self, grads, trainable_variables, learning_rate):
-        # One backend update per factor, so each group gets its own rate on
-        # every backend (torch's fused step takes one rate for its list).
+        # Factors are looked up here, on Keras variables: TensorFlow hands
+        # `update_step` its raw tf.Variables, which have no `path`. Then one
+        # backend update per factor, at that factor's rate.
         groups = {}
         for grad, variable in zip(grads, trainable_variables):
             groups.setdefault(self._factor(variable), []).append(
                 (grad, variable)
             )
         for factor, pairs in sorted(groups.items()):
-            rate = learning_rate if factor == 1.0 else learning_rate * factor
             super()._backend_update_step(
                 [grad for grad, _ in pairs],
                 [variable for _, variable in pairs],
-                rate,
+                learning_rate * factor,
             )
 
     def _apply_weight_decay(self, variables):
