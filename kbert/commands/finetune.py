@@ -58,6 +58,13 @@ def add_training_arguments(parser, task):
     )
     parser.add_argument("--warmup-proportion", type=float, default=0.1)
     parser.add_argument(
+        "--layer-decay",
+        type=float,
+        help="layer-wise learning-rate decay: the top encoder block trains "
+        "at this factor of the rate, each block below at one more factor, "
+        "the embeddings lowest (default: one rate for all)",
+    )
+    parser.add_argument(
         "--max-train-examples",
         type=int,
         help="train on the first N examples only (for quick checks)",
@@ -105,6 +112,13 @@ def add_arguments(parser):
         "--train-articles",
         default=":24",
         help="articles to train on, START:STOP (default: the first 24)",
+    )
+    squad.add_argument(
+        "--train-answers",
+        choices=("first", "all"),
+        default="first",
+        help="train on each question's first gold answer, or on each "
+        "distinct gold answer as its own example",
     )
     add_common_arguments(squad, "squad")
     add_training_arguments(squad, "squad")

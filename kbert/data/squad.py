@@ -108,6 +108,30 @@ def squad_examples(dataset, articles=None):
     return examples
 
 
+def one_example_per_answer(examples):
+    """Each example once per distinct gold answer, for training.
+
+    SQuAD's training file gives one answer per question, but its dev file
+    (which DESIGN.md's split trains on) gives up to five, often the same
+    span and often spans that differ by a word ("Denver Broncos" and
+    "the Denver Broncos"). Features take an example's first answer; this
+    repeats the example with each distinct `(text, answer_start)` first,
+    so every gold span is a training target. Examples without answers are
+    kept as they are.
+    """
+    expanded = []
+    for example in examples:
+        distinct = list(dict.fromkeys(example.answers))
+        if not distinct:
+            expanded.append(example)
+            continue
+        expanded.extend(
+            dataclasses.replace(example, answers=(answer,))
+            for answer in distinct
+        )
+    return expanded
+
+
 def read_squad(path, articles=None):
     """`squad_examples(load_squad_json(path), articles)`."""
     return squad_examples(load_squad_json(path), articles)

@@ -168,16 +168,25 @@ def _fit(model, features, labels, weights, settings):
     """Shuffled mini-batch fine-tuning with BERT's AdamW schedule, on
     batches of examples of similar length (`length_batches`)."""
     from kbert.training.length_batches import length_grouped_batches
-    from kbert.training.optimizer import make_optimizer
+    from kbert.training.optimizer import (
+        layer_decay_multipliers,
+        make_optimizer,
+    )
 
     count = len(features["token_ids"])
     steps_per_epoch = math.ceil(count / settings["batch_size"])
     total_steps = max(1, steps_per_epoch * settings["epochs"])
+    multipliers = None
+    if settings["layer_decay"] is not None:
+        multipliers = layer_decay_multipliers(
+            model.backbone, settings["layer_decay"]
+        )
     model.compile(
         optimizer=make_optimizer(
             settings["learning_rate"],
             total_steps=total_steps,
             warmup_steps=int(settings["warmup_proportion"] * total_steps),
+            learning_rate_multipliers=multipliers,
         )
     )
     parts = (
@@ -456,7 +465,11 @@ def finetune_squad(settings):
     """Fine-tunes a `BertQuestionAnswerer` on SQuAD v1.1 articles."""
     import keras
 
-    from kbert.data.squad import load_squad_json, squad_examples
+    from kbert.data.squad import (
+        load_squad_json,
+        one_example_per_answer,
+        squad_examples,
+    )
     from kbert.models import BertQuestionAnswerer
 
     check_settings(settings)
@@ -473,7 +486,10 @@ def finetune_squad(settings):
         squad_examples(dataset, parse_articles(settings["train_articles"])),
         settings["max_train_examples"],
     )
-    features, inputs = _squad_windows(examples, tokenizer, settings)
+    targets = examples
+    if settings["train_answers"] == "all":
+        targets = one_example_per_answer(examples)
+    features, inputs = _squad_windows(targets, tokenizer, settings)
     labels = {
         "start": features["start_positions"],
         "end": features["end_positions"],
@@ -486,6 +502,7 @@ def finetune_squad(settings):
         "metrics": scores,
         "dataset": str(path),
         "train_questions": len(examples),
+        "train_targets": len(targets),
         "train_windows": len(inputs["token_ids"]),
         "train_losses": losses,
         **_run_info(settings, started),

@@ -67,3 +67,38 @@ def make_optimizer(
         gradient_accumulation_steps=accumulation if accumulation > 1 else None,
         **scaled,
     )
+
+
+def layer_decay_multipliers(backbone, decay):
+    """Learning-rate factors for layer-wise decay (ELECTRA's fine-tuning
+    recipe), as `make_optimizer`'s `learning_rate_multipliers`.
+
+    The task head and the pooler train at the full rate, the top encoder
+    block at `decay` times it, each block below at one more factor of
+    `decay`, and the embeddings at `decay ** (num_layers + 1)`: the lower a
+    layer, the more general its features and the less it should move.
+
+    Args:
+        backbone: the task model's `BertBackbone`.
+        decay: a factor in (0, 1]; 1 gives every variable the full rate.
+
+    Returns:
+        `{variable path: factor}` for the embeddings' and blocks' variables.
+    """
+    from kbert.layers.validation import check_positive_float
+
+    check_positive_float("layer_decay", decay)
+    if decay > 1:
+        raise ValueError(
+            "Received an invalid value for `layer_decay`: expected a factor "
+            f"in (0, 1]. Received: layer_decay={decay!r}"
+        )
+    depth = len(backbone.encoder_blocks)
+    factors = {
+        v.path: decay ** (depth + 1)
+        for v in backbone.embeddings.trainable_variables
+    }
+    for index, block in enumerate(backbone.encoder_blocks):
+        for variable in block.trainable_variables:
+            factors[variable.path] = decay ** (depth - index)
+    return factors

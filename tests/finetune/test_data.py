@@ -12,7 +12,12 @@ from kbert.data.conll import (
     to_iob2,
 )
 from kbert.data.glue import GlueExample, glue_features, read_glue
-from kbert.data.squad import read_squad, squad_examples, squad_features
+from kbert.data.squad import (
+    one_example_per_answer,
+    read_squad,
+    squad_examples,
+    squad_features,
+)
 from kbert.evaluation import decode_answers, extract_entities
 from kbert.text import BertTokenizer
 
@@ -266,6 +271,38 @@ def test_squad_dev_split_by_articles(shared_data):
     path = shared_data / "squad_v1.1" / "dev-v1.1.json.gz"
     assert len(read_squad(path, slice(0, 24))) == 5696
     assert len(read_squad(path, slice(24, None))) == 4874
+
+
+def test_every_distinct_gold_answer_becomes_a_training_target(tokenizer):
+    context = "the cat sat on the mat ."
+    dataset = squad_json(context, "where ?", "the mat", 15)
+    question = dataset["data"][0]["paragraphs"][0]["qas"][0]
+    question["answers"] += [
+        {"text": "mat", "answer_start": 19},
+        {"text": "the mat", "answer_start": 15},  # a repeat: one target
+    ]
+    examples = squad_examples(dataset)
+    expanded = one_example_per_answer(examples)
+    assert [e.answers for e in expanded] == [(("the mat", 15),), (("mat", 19),)]
+    assert {e.id for e in expanded} == {"q1"}
+    features = squad_features(expanded, tokenizer, sequence_length=16)
+    # [CLS] where ? [SEP]: the context starts at position 4; "the mat" is
+    # context tokens 4-5, "mat" token 5.
+    assert features["start_positions"].tolist() == [8, 9]
+    assert features["end_positions"].tolist() == [9, 9]
+    # Without expansion only the first answer is a target.
+    first = squad_features(examples, tokenizer, sequence_length=16)
+    assert first["start_positions"].tolist() == [8]
+
+
+def test_the_training_half_has_9738_distinct_gold_spans(shared_data):
+    path = shared_data / "squad_v1.1" / "dev-v1.1.json.gz"
+    examples = read_squad(path, slice(0, 24))
+    expanded = one_example_per_answer(examples)
+    assert len(expanded) == 9738
+    assert len({e.id for e in expanded}) == 5696
+    unanswered = examples[0].__class__("q", "who ?", "a b", ())
+    assert one_example_per_answer([unanswered]) == [unanswered]
 
 
 def test_squad_windows_map_answers_and_point_elsewhere_at_cls(tokenizer):

@@ -1,5 +1,6 @@
 """Every runner end to end through the command line, on a tiny model."""
 
+import gzip
 import json
 import subprocess
 import sys
@@ -82,16 +83,40 @@ def test_finetune_glue_pairs_then_evaluate(tiny_model, tmp_path, capsys):
     assert again == metrics["metrics"]
 
 
-def test_finetune_glue_regression(tiny_model, tmp_path):
+def test_finetune_glue_regression_with_layer_decay(tiny_model, tmp_path):
     output = tmp_path / "stsb"
     argv = ["finetune", "glue", "--task", "stsb", "--model", tiny_model]
     argv += ["--output", str(output), "--sequence-length", "32", *QUICK]
-    assert main(argv) == 0
+    # One block: it trains at 1e-6 of the rate, the embeddings at 1e-12.
+    assert main([*argv, "--layer-decay", "1e-6"]) == 0
     metrics = read_metrics(output)["metrics"]
     assert set(metrics) == {"pearson", "spearman", "eval_examples"}
     assert -1.0 <= metrics["pearson"] <= 1.0
     model = keras.saving.load_model(output / "model.keras", compile=False)
     assert model.num_classes == 1
+    start = keras.saving.load_model(tiny_model, compile=False)
+    token_embedding = model.backbone.token_embedding.embeddings
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(token_embedding),
+        keras.ops.convert_to_numpy(start.token_embedding.embeddings),
+        rtol=0,
+        atol=1e-12,
+    )
+    block = model.backbone.encoder_blocks[0].trainable_variables
+    before = start.encoder_blocks[0].trainable_variables
+    moved = max(
+        np.abs(keras.ops.convert_to_numpy(a - b)).max()
+        for a, b in zip(block, before)
+    )
+    assert 0 < moved < 1e-7
+    # The pooler (under the head) trains at the full rate: 2 updates of
+    # about the 2e-5 peak rate move it by more than 1e-6.
+    pooled = model.backbone.pooler.trainable_variables
+    moved = max(
+        np.abs(keras.ops.convert_to_numpy(a - b)).max()
+        for a, b in zip(pooled, start.pooler.trainable_variables)
+    )
+    assert moved > 1e-6
 
 
 def test_finetune_ner_then_evaluate_iob1(tiny_model, tmp_path, capsys):
@@ -128,9 +153,18 @@ def test_finetune_squad_then_evaluate_and_score_file(
     windows += ["--max-query-length", "16"]
     argv = ["finetune", "squad", "--model", tiny_model]
     argv += ["--output", str(output), *windows, *QUICK]
-    assert main(argv) == 0
+    assert main([*argv, "--train-answers", "all"]) == 0
     metrics = read_metrics(output)
     assert metrics["train_questions"] == 16
+    # Each distinct gold span of the first 16 dev questions is a target.
+    with gzip.open(SHARED_DATA / "squad_v1.1" / "dev-v1.1.json.gz") as f:
+        questions = json.load(f)["data"][0]["paragraphs"]
+    questions = [q for p in questions for q in p["qas"]][:16]
+    spans = [
+        {(a["text"], a["answer_start"]) for a in q["answers"]}
+        for q in questions
+    ]
+    assert metrics["train_targets"] == sum(map(len, spans)) > 16
     assert metrics["train_windows"] > 16  # contexts need several windows
     assert metrics["metrics"]["eval_questions"] == 12
     predictions = json.loads((output / "predictions.json").read_text())

@@ -202,3 +202,36 @@ def test_scaled_adamw_serializes_and_checks_its_factors():
             ValueError, match=r"learning_rate_multipliers\['pooler/kernel'\]="
         ):
             ScaledAdamW(learning_rate_multipliers={"pooler/kernel": bad})
+
+
+def test_layer_decay_factors_fall_by_one_decay_per_layer():
+    from kbert.models import BertQuestionAnswerer
+    from kbert.training.optimizer import layer_decay_multipliers
+
+    backbone = BertBackbone(
+        vocabulary_size=30,
+        num_layers=2,
+        hidden_dim=8,
+        num_heads=2,
+        intermediate_dim=16,
+        max_sequence_length=16,
+    )
+    model = BertQuestionAnswerer(backbone)
+    factors = layer_decay_multipliers(backbone, 0.5)
+    by_path = {}
+    for variable in model.trainable_variables:
+        by_path[variable.path] = factors.get(variable.path, 1.0)
+    groups = {}
+    for path, factor in by_path.items():
+        groups.setdefault(path.split("/")[0], set()).add(factor)
+    assert groups == {
+        "embeddings": {0.125},
+        "encoder_block_0": {0.25},
+        "encoder_block_1": {0.5},
+        "pooler": {1.0},
+        "span_dense": {1.0},
+    }
+    with pytest.raises(ValueError, match="layer_decay=1.5"):
+        layer_decay_multipliers(backbone, 1.5)
+    with pytest.raises(ValueError, match="layer_decay=0"):
+        layer_decay_multipliers(backbone, 0)
