@@ -208,14 +208,8 @@ def test_layer_decay_factors_fall_by_one_decay_per_layer():
     from kbert.models import BertQuestionAnswerer
     from kbert.training.optimizer import layer_decay_multipliers
 
-    backbone = BertBackbone(
-        vocabulary_size=30,
-        num_layers=2,
-        hidden_dim=8,
-        num_heads=2,
-        intermediate_dim=16,
-        max_sequence_length=16,
-    )
+    backbone = BertBackbone.from_preset("bert_tiny", vocabulary_size=30)
+    assert backbone.num_layers == 2
     model = BertQuestionAnswerer(backbone)
     factors = layer_decay_multipliers(backbone, 0.5)
     by_path = {}
