@@ -1,0 +1,41 @@
+"""The word-overlap NSP baseline's scoring, on hand-made cases."""
+
+import math
+
+import numpy as np
+import pytest
+
+from tests.benchmarks import nsp_overlap_baseline as baseline
+
+
+def test_idf_counts_windows_holding_a_token():
+    ids = np.array([5, 6, 5, 7, 8, 9])
+    idf, unseen = baseline.inverse_document_frequencies(ids, window=2)
+    # Windows [5, 6], [5, 7], [8, 9]: 5 is in two of three, 6 in one.
+    assert idf[5] == pytest.approx(math.log(3 / 3))
+    assert idf[6] == pytest.approx(math.log(3 / 2))
+    assert unseen == pytest.approx(math.log(3))
+
+
+def test_idf_overlap_by_hand():
+    idf = {1: math.log(2), 2: math.log(4), 3: math.log(4)}
+    # Sets {1, 2} and {1, 3} share 1: by hand w1^2 / (w1^2 + w2^2) with
+    # w2 = 2 w1, so 1 / 5; the repeated 1 counts once.
+    overlap = baseline.idf_overlap([1, 1, 2], [1, 3], idf, math.log(8))
+    assert overlap == pytest.approx(0.2)
+    # An id the training corpus never had weighs log(8) = 3 w1.
+    overlap = baseline.idf_overlap([1, 9], [1, 3], idf, math.log(8))
+    assert overlap == pytest.approx(1 / math.sqrt(10 * 5))
+    assert baseline.idf_overlap([1, 2], [2, 1], idf, 0.0) == pytest.approx(1)
+    assert baseline.idf_overlap([2], [3], idf, 0.0) == 0.0
+    assert baseline.idf_overlap([], [3], idf, 0.0) == 0.0
+
+
+def test_best_threshold_separates_low_scores_as_random():
+    scores = np.array([0.1, 0.2, 0.8, 0.9, 0.15])
+    is_random_next = np.array([True, True, False, False, False])
+    threshold, best = baseline.best_threshold(scores, is_random_next)
+    # Below 0.8 is "random": the 0.15 true pair is the one mistake.
+    assert best == pytest.approx(0.8)
+    assert baseline.accuracy(scores, is_random_next, threshold) == best
+    assert baseline.accuracy(scores, is_random_next, 0.0) == pytest.approx(0.6)
