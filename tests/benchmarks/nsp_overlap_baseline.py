@@ -29,8 +29,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np  # noqa: E402
 
-HELDOUT_SEED = 12345  # evaluate_fill_mask.py's held-out batches
-HELDOUT_SEQUENCES = 640  # its 20 batches of 32
+from tests.benchmarks.pretraining_sweep import HELDOUT_SEED  # noqa: E402
+
+HELDOUT_SEQUENCES = 640  # evaluate_fill_mask.py's 20 batches of 32
 WINDOW = 128
 
 
