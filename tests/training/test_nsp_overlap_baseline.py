@@ -39,3 +39,17 @@ def test_best_threshold_separates_low_scores_as_random():
     assert best == pytest.approx(0.8)
     assert baseline.accuracy(scores, is_random_next, threshold) == best
     assert baseline.accuracy(scores, is_random_next, 0.0) == pytest.approx(0.6)
+
+
+def test_pair_scores_read_a_and_b_from_the_instance_ranges():
+    from kbert.data.tokenized_corpus import TokenizedCorpus
+
+    corpus = TokenizedCorpus.from_token_lists([[[5, 6, 7]], [[5, 8]]])
+    # A = tokens 0:2 ([5, 6]), B = 3:5 ([5, 8]), random next; then A = 0:1
+    # ([5]) with B = 1:3 ([6, 7]), a true next sharing nothing.
+    instances = np.array([[0, 2, 3, 5, 1, 9], [0, 1, 1, 3, 0, 9]])
+    idf = {5: 1.0, 6: 2.0, 7: 2.0, 8: 2.0}
+    scores, is_random_next = baseline.pair_scores(corpus, instances, idf, 0.0)
+    # Shared 5: 1 / (sqrt(1 + 4) * sqrt(1 + 4)).
+    assert scores == pytest.approx([0.2, 0.0])
+    assert is_random_next.tolist() == [True, False]
