@@ -68,6 +68,15 @@ def idf_overlap(a_ids, b_ids, idf, unseen_idf):
     return shared / (norm_a * norm_b)
 
 
+def epoch_pairs(corpus, max_seq_length, seed):
+    """Epoch 0's NSP instances, in the order `make_pretraining_dataset`
+    with the same seed feeds them (`kbert.data.pair_builder` columns)."""
+    from kbert.data.pair_builder import PairBuilder
+
+    builder = PairBuilder(corpus, max_seq_length=max_seq_length, seed=seed)
+    return builder.build_epoch(0)
+
+
 def pair_scores(corpus, instances, idf, unseen_idf):
     """IDF-weighted overlaps of the pairs and their `is_random_next` labels."""
     from kbert.data.pair_builder import (
@@ -123,7 +132,6 @@ def main(argv=None):
     parser.add_argument("--cache-dir", default=None)
     args = parser.parse_args(argv)
 
-    from kbert.data.pair_builder import PairBuilder
     from kbert.data.tokenized_corpus import tokenize_corpus_file
     from kbert.text import load_vocabulary
 
@@ -136,10 +144,7 @@ def main(argv=None):
             lowercase=not args.no_lowercase,
             cache_dir=args.cache_dir,
         )
-        builder = PairBuilder(
-            corpus, max_seq_length=args.max_seq_length, seed=seed
-        )
-        return corpus, builder.build_epoch(0)
+        return corpus, epoch_pairs(corpus, args.max_seq_length, seed)
 
     train, train_instances = pairs(args.train_corpus, seed=0)
     idf, unseen_idf = inverse_document_frequencies(train.token_ids)

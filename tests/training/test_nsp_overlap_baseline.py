@@ -53,3 +53,41 @@ def test_pair_scores_read_a_and_b_from_the_instance_ranges():
     # Shared 5: 1 / (sqrt(1 + 4) * sqrt(1 + 4)).
     assert scores == pytest.approx([0.2, 0.0])
     assert is_random_next.tolist() == [True, False]
+
+
+def test_epoch_pairs_are_the_pairs_the_evaluation_batches_hold():
+    from kbert.data.pretraining_dataset import make_pretraining_dataset
+    from kbert.data.tokenized_corpus import TokenizedCorpus
+
+    rng = np.random.default_rng(0)
+    corpus = TokenizedCorpus.from_token_lists(
+        [
+            [
+                rng.integers(5, 50, rng.integers(3, 12)).tolist()
+                for _ in range(8)
+            ]
+            for _ in range(6)
+        ]
+    )
+    vocabulary = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + [
+        f"w{i}" for i in range(5, 50)
+    ]
+    instances = baseline.epoch_pairs(corpus, 32, seed=baseline.HELDOUT_SEED)
+    dataset = make_pretraining_dataset(
+        corpus,
+        vocabulary,
+        batch_size=4,
+        max_seq_length=32,
+        max_predictions_per_seq=4,
+        seed=baseline.HELDOUT_SEED,
+    )
+    for batch, (features, labels, _) in enumerate(dataset.take(3)):
+        rows = instances[4 * batch : 4 * batch + 4]
+        # [CLS] A [SEP] B [SEP]: segment 1 is B and its [SEP].
+        a_lengths = rows[:, 1] - rows[:, 0]
+        b_lengths = rows[:, 3] - rows[:, 2]
+        segment_ids = features["segment_ids"].numpy()
+        padding = features["padding_mask"].numpy()
+        np.testing.assert_array_equal(segment_ids.sum(1), b_lengths + 1)
+        np.testing.assert_array_equal(padding.sum(1), a_lengths + b_lengths + 3)
+        np.testing.assert_array_equal(labels["nsp"].numpy(), rows[:, 4])
