@@ -1,12 +1,13 @@
-"""Turns raw text (Gutenberg books, WikiText, SQuAD contexts, plain text)
-into a corpus file in Google's format: one sentence a line, a blank line
-between documents."""
+"""Turns raw text (Gutenberg books, WikiText, Wikipedia, SQuAD contexts,
+plain text) into a corpus file in Google's format: one sentence a line, a
+blank line between documents."""
 
 import sys
 
 READERS = {
     "gutenberg": "read_gutenberg",
     "wikitext": "read_wikitext",
+    "wikipedia": "read_wikipedia",
     "text": "read_plain_text",
     "squad": "read_squad_contexts",
 }
@@ -19,7 +20,8 @@ def add_arguments(parser):
         required=True,
         nargs="+",
         help="input files (.gz allowed); each Gutenberg book and each plain "
-        "text file is one document, each WikiText or SQuAD article is one",
+        "text file is one document, each WikiText, Wikipedia or SQuAD "
+        "article is one",
     )
     parser.add_argument("--output", required=True, help="corpus file to write")
     parser.add_argument(
@@ -33,24 +35,41 @@ def add_arguments(parser):
 
 def run(args):
     from kbert import data
+    from kbert.progress import Progress
 
-    read = getattr(data, READERS[args.source])
-    documents = []
-    for path in args.input:
-        try:
-            documents.extend(read(path))
-        except (OSError, ValueError) as error:
-            print(f"error: {path}: {error}", file=sys.stderr)
-            return 1
     if args.max_document_sentences is not None:
         try:
-            documents = data.split_documents(
-                documents, args.max_document_sentences
-            )
+            data.split_documents([], args.max_document_sentences)
         except ValueError as error:
             print(f"error: --max-document-sentences: {error}", file=sys.stderr)
             return 1
-    num_documents, num_sentences = data.write_corpus(documents, args.output)
+    read = getattr(data, READERS[args.source])
+    progress = Progress("documents read")
+    current = [None]
+
+    def documents():
+        # One input at a time and one document at a time: the output file
+        # is written as the inputs are read (Wikipedia is 70 M words).
+        for path in args.input:
+            current[0] = path
+            for document in read(path):
+                progress.update()
+                if args.max_document_sentences is None:
+                    yield document
+                else:
+                    yield from data.split_documents(
+                        [document], args.max_document_sentences
+                    )
+
+    try:
+        num_documents, num_sentences = data.write_corpus(
+            documents(), args.output
+        )
+    except (OSError, ValueError) as error:
+        print(f"\nerror: {current[0]}: {error}", file=sys.stderr)
+        return 1
+    finally:
+        progress.close()
     print(
         f"wrote {num_documents} documents, {num_sentences} sentences to "
         f"{args.output}"

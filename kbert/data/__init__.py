@@ -18,6 +18,7 @@ from kbert.data.sentence_splitter import split_sentences
 from kbert.data.squad_contexts import read_squad_contexts
 from kbert.data.text_file import read_text_file
 from kbert.data.tokenized_corpus import TokenizedCorpus, tokenize_corpus_file
+from kbert.data.wikipedia import read_wikipedia
 from kbert.data.wikitext import read_wikitext
 
 # name -> module, imported when first asked for
@@ -49,6 +50,7 @@ __all__ = [
     "read_pretraining_shards",
     "read_squad_contexts",
     "read_text_file",
+    "read_wikipedia",
     "read_wikitext",
     "split_documents",
     "split_sentences",

@@ -3,11 +3,16 @@ between documents."""
 
 from pathlib import Path
 
+from kbert.data.atomic_file import atomic_write
 from kbert.data.text_file import read_text_file
 
 
 def write_corpus(documents, path):
     """Writes documents in Google's format.
+
+    The documents are consumed one at a time (a generator of a large
+    corpus never sits in memory) and the file appears only once complete:
+    an error while reading the documents leaves `path` as it was.
 
     Args:
         documents: an iterable of documents, each a list of sentences.
@@ -23,7 +28,7 @@ def write_corpus(documents, path):
     (2, 3)
     """
     num_documents = num_sentences = 0
-    with open(path, "w", encoding="utf-8") as handle:
+    with atomic_write(path, "w", encoding="utf-8") as handle:
         for document in documents:
             sentences = [" ".join(s.split()) for s in document]
             sentences = [s for s in sentences if s]
