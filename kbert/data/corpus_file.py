@@ -1,10 +1,11 @@
 """Google's pretraining corpus format: a sentence a line, blank lines
 between documents."""
 
+import gzip
 from pathlib import Path
 
 from kbert.data.atomic_file import atomic_write
-from kbert.data.text_file import read_text_file
+from kbert.data.text_file import iter_text_lines
 
 
 def write_corpus(documents, path):
@@ -105,13 +106,48 @@ def read_corpus(path):
     >>> read_corpus("c.txt")  # doctest: +SKIP
     [['One.', 'Two.'], ['Three.']]
     """
+    return list(iter_corpus(path))
+
+
+def iter_corpus(path, progress=None):
+    """Yields the documents of a corpus in Google's format one at a time.
+
+    `read_corpus` without holding the file in memory: a corpus of 70 M
+    words is read line by line. CRLF and CR line endings are line breaks;
+    invalid UTF-8 bytes become U+FFFD and a warning names the first
+    offending line.
+
+    Args:
+        path: the corpus file (`.gz` allowed).
+        progress: a `kbert.progress.Progress` updated once per line read,
+            or None.
+
+    Yields:
+        Documents, each a non-empty list of sentences.
+    """
     if not Path(path).is_file():
         raise FileNotFoundError(f"No such corpus file: {str(path)!r}")
-    documents = [[]]
-    for line in read_text_file(path):
+    document = []
+    for line in iter_text_lines(path):
+        if progress is not None:
+            progress.update()
         line = line.strip()
         if line:
-            documents[-1].append(line)
-        elif documents[-1]:
-            documents.append([])
-    return [document for document in documents if document]
+            document.append(line)
+        elif document:
+            yield document
+            document = []
+    if document:
+        yield document
+
+
+def count_lines(path):
+    """The number of lines of a text file (`.gz` allowed), read in blocks."""
+    opener = gzip.open if str(path).endswith(".gz") else open
+    count = 0
+    last = b"\n"
+    with opener(path, "rb") as handle:
+        while block := handle.read(1 << 22):
+            count += block.count(b"\n")
+            last = block[-1:]
+    return count + (last != b"\n")

@@ -46,3 +46,43 @@ def read_text_file(path):
     if lines and lines[-1] == "":
         lines.pop()  # a final newline ends the last line, it is not a line
     return lines
+
+
+def iter_text_lines(path):
+    """Yields the lines of a UTF-8 text file (`.gz` allowed) one at a time.
+
+    What `read_text_file` returns, streamed: CRLF and CR endings are line
+    breaks, a leading byte-order mark is dropped, invalid bytes become
+    U+FFFD with one warning that names the first offending line.
+
+    Args:
+        path: a file path; names ending in `.gz` are decompressed.
+
+    Yields:
+        The lines, without their line endings.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"No such text file: {str(path)!r}")
+    opener = gzip.open if path.name.endswith(".gz") else open
+    warned = False
+    with opener(path, "rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as error:
+                text = raw.decode("utf-8", errors="replace")
+                if not warned:
+                    warned = True
+                    logger.warning(
+                        "%s: line %d is not valid UTF-8 (byte %d of the "
+                        "line); undecodable bytes were replaced by U+FFFD.",
+                        path,
+                        number,
+                        error.start,
+                    )
+            if number == 1:
+                text = text.removeprefix("\ufeff")
+            text = text.removesuffix("\n").removesuffix("\r")
+            # A lone CR (old Mac files) breaks lines too.
+            yield from text.split("\r") if "\r" in text else (text,)

@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 
 from kbert.data.atomic_file import atomic_write
-from kbert.data.corpus_file import read_corpus
+from kbert.data.corpus_file import count_lines, iter_corpus
+from kbert.progress import Progress
 
 
 class TokenizedCorpus:
@@ -172,12 +173,17 @@ class TokenizedCorpus:
         return cls(flat_ids, flat_starts, sentence_lengths, document_lengths)
 
     @classmethod
-    def from_documents(cls, documents, tokenizer, batch_size=2048):
+    def from_documents(cls, documents, tokenizer, batch_size=4096):
         """Tokenizes documents of sentence strings.
 
+        The documents may be a generator: they are consumed in batches of
+        sentences and only the flat id arrays are kept, so a corpus of
+        tens of millions of words needs about 5 bytes a token (int32 ids
+        and one flag).
+
         Args:
-            documents: a list of documents, each a list of sentences (for
-                example from `read_corpus`).
+            documents: an iterable of documents, each a list of sentences
+                (for example `read_corpus` or `iter_corpus`).
             tokenizer: a `kbert.text.BertTokenizer`.
             batch_size: sentences per tokenizer call.
 
@@ -185,35 +191,45 @@ class TokenizedCorpus:
             A `TokenizedCorpus`; sentences that tokenize to nothing and
             documents left empty are dropped.
         """
-        sentences = [s for document in documents for s in document]
-        ids, words, lengths = [], [], []
-        for begin in range(0, len(sentences), batch_size):
-            out = tokenizer.tokenize(sentences[begin : begin + batch_size])
-            ids.append(out["token_ids"].flat_values.numpy())
-            words.append(out["word_ids"].flat_values.numpy())
-            lengths.append(out["token_ids"].row_lengths().numpy())
-        if not sentences:
+        ids, starts, sentence_lengths, document_lengths = [], [], [], []
+        pending = []  # sentences not yet tokenized
+        owners = []  # the document (index) of each pending sentence
+        counts = []  # kept sentences per document, filled as batches run
+
+        def flush():
+            out = tokenizer.tokenize(pending)
+            lengths = out["token_ids"].row_lengths().numpy()
+            batch_ids = out["token_ids"].flat_values.numpy().astype(np.int32)
+            word_ids = out["word_ids"].flat_values.numpy()
+            batch_starts = np.ones(len(batch_ids), dtype=bool)
+            batch_starts[1:] = word_ids[1:] != word_ids[:-1]
+            first = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+            batch_starts[first[lengths > 0]] = True
+            ids.append(batch_ids)
+            starts.append(batch_starts)
+            sentence_lengths.append(lengths[lengths > 0])
+            for owner in np.asarray(owners)[lengths > 0]:
+                counts[owner] += 1
+            pending.clear()
+            owners.clear()
+
+        for document in documents:
+            counts.append(0)
+            for sentence in document:
+                pending.append(sentence)
+                owners.append(len(counts) - 1)
+                if len(pending) == batch_size:
+                    flush()
+        if pending:
+            flush()
+        if not ids:
             return cls.from_token_lists([])
-        token_ids = np.concatenate(ids).astype(np.int32)
-        word_ids = np.concatenate(words)
-        sentence_lengths = np.concatenate(lengths)
-        sentence_starts = np.concatenate([[0], np.cumsum(sentence_lengths)])
-        word_starts = np.ones(len(token_ids), dtype=bool)
-        word_starts[1:] = word_ids[1:] != word_ids[:-1]
-        word_starts[sentence_starts[:-1][sentence_lengths > 0]] = True
-        # Drop empty sentences, then documents left without sentences.
-        document_of_sentence = np.repeat(
-            np.arange(len(documents)), [len(d) for d in documents]
-        )
-        kept = sentence_lengths > 0
-        document_lengths = np.bincount(
-            document_of_sentence[kept], minlength=len(documents)
-        )
+        counts = np.asarray(counts, dtype=np.int64)
         return cls(
-            token_ids,
-            word_starts,
-            sentence_lengths[kept],
-            document_lengths[document_lengths > 0],
+            np.concatenate(ids),
+            np.concatenate(starts),
+            np.concatenate(sentence_lengths),
+            counts[counts > 0],
         )
 
     def save(self, path):
@@ -266,7 +282,8 @@ def tokenize_corpus_file(
             casing, if one is at hand (else one is built on a miss).
 
     Returns:
-        A `TokenizedCorpus`.
+        A `TokenizedCorpus`. The file is streamed (never held whole) and a
+        progress line goes to stderr while it is tokenized.
 
     Example:
     >>> corpus = tokenize_corpus_file(  # doctest: +SKIP
@@ -296,7 +313,13 @@ def tokenize_corpus_file(
         from kbert.text import BertTokenizer
 
         tokenizer = BertTokenizer(list(vocabulary), lowercase=lowercase)
-    corpus = TokenizedCorpus.from_documents(read_corpus(corpus_path), tokenizer)
+    progress = Progress(
+        f"tokenizing {corpus_path.name}, lines", total=count_lines(corpus_path)
+    )
+    corpus = TokenizedCorpus.from_documents(
+        iter_corpus(corpus_path, progress), tokenizer
+    )
+    progress.close()
     if cache is not None:
         cache.parent.mkdir(parents=True, exist_ok=True)
         corpus.save(cache)
