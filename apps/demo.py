@@ -73,10 +73,11 @@ def get_models(name):
 def fill_mask_page():
     st.header("Fill-mask")
     st.caption(
-        "The masked-LM head ranks the vocabulary for the [MASK] position."
+        "The masked-LM head ranks the vocabulary for each [MASK] position "
+        f"(up to {demo.MAX_MASKS}, each predicted on its own)."
     )
     text = st.text_input(
-        "A sentence with one [MASK]", "Paris is the [MASK] of France."
+        "A sentence with one or more [MASK]s", "Paris is the [MASK] of France."
     )
     if not st.button("Predict", key="fill_mask_button"):
         return
@@ -87,22 +88,25 @@ def fill_mask_page():
     models = get_models("fill_mask")
     if models is None:
         return
-    predictions = models["fill_mask"](text)[0][0]
-    rows = demo.fill_mask_rows(predictions)
-    chart = (
-        alt.Chart(pd.DataFrame(rows))
-        .mark_bar()
-        .encode(
-            x=alt.X("probability:Q", scale=alt.Scale(domain=[0, 1])),
-            y=alt.Y("token:N", sort=None, title=None),
-            tooltip=[
-                "rank",
-                "token",
-                alt.Tooltip("probability:Q", format=".4f"),
-            ],
+    masks = models["fill_mask"](text)[0]
+    for number, predictions in enumerate(masks, start=1):
+        if len(masks) > 1:
+            st.subheader(f"[MASK] {number} of {len(masks)}")
+        rows = demo.fill_mask_rows(predictions)
+        chart = (
+            alt.Chart(pd.DataFrame(rows))
+            .mark_bar()
+            .encode(
+                x=alt.X("probability:Q", scale=alt.Scale(domain=[0, 1])),
+                y=alt.Y("token:N", sort=None, title=None),
+                tooltip=[
+                    "rank",
+                    "token",
+                    alt.Tooltip("probability:Q", format=".4f"),
+                ],
+            )
         )
-    )
-    st.altair_chart(chart, width="stretch")
+        st.altair_chart(chart, width="stretch")
 
 
 def sentence_pair_page():

@@ -22,6 +22,8 @@ MODEL_TITLES = {
 BUILD_COMMAND = "bash savedmodels/build.sh"
 
 MASK = "[MASK]"
+# Each [MASK] gets its own chart; more would not fit one page.
+MAX_MASKS = 5
 # Sentences are short by nature. A QA context may be a few pages, which the
 # pipeline covers window by window: 5,000 characters are about 8 windows of
 # 384 tokens, answered in under 2 s with MiniLM-L6 on 2 CPU cores
@@ -165,17 +167,18 @@ def text_problem(text, label, limit):
 
 
 def fill_mask_problem(text):
-    """Why `text` cannot be filled in, or None: one `[MASK]`, some words.
+    """Why `text` cannot be filled in, or None: 1 to `MAX_MASKS` `[MASK]`s,
+    some words.
 
     Example:
     >>> fill_mask_problem("Paris is the capital of France.")
-    'Put one [MASK] where a word should be predicted, e.g. "Paris is the \
+    'Put a [MASK] where a word should be predicted, e.g. "Paris is the \
 [MASK] of France."'
-    >>> fill_mask_problem("[MASK] [MASK]")
-    'The sentence has 2 [MASK] tokens; use exactly one.'
+    >>> fill_mask_problem("[MASK] " * 6 + "words")
+    'The sentence has 6 [MASK] tokens; the limit is 5.'
     """
     if not text or not text.strip():
-        return f"Please type a sentence with one {MASK}."
+        return f"Please type a sentence with a {MASK}."
     problem = text_problem(text, "the sentence", MAX_SENTENCE_CHARS)
     if problem:
         return problem
@@ -183,11 +186,14 @@ def fill_mask_problem(text):
     if count == 0:
         hint = " (in capitals)" if "[mask]" in text.lower() else ""
         return (
-            f"Put one {MASK}{hint} where a word should be predicted, e.g. "
+            f"Put a {MASK}{hint} where a word should be predicted, e.g. "
             '"Paris is the [MASK] of France."'
         )
-    if count > 1:
-        return f"The sentence has {count} {MASK} tokens; use exactly one."
+    if count > MAX_MASKS:
+        return (
+            f"The sentence has {count} {MASK} tokens; the limit is "
+            f"{MAX_MASKS}."
+        )
     if not any(character.isalnum() for character in text.replace(MASK, "")):
         return (
             f"Around the {MASK} there are no letters or digits; please "

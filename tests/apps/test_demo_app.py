@@ -61,6 +61,21 @@ def test_fill_mask_chart_holds_the_pipelines_top_k(models_dir, loaded):
     assert len(expected) == demo_functions.TOP_K
 
 
+def test_each_mask_gets_its_own_chart(models_dir, loaded):
+    app = open_page("Fill-mask", models_dir)
+    sentence = "The [MASK] of France is [MASK]."
+    app.text_input[0].set_value(sentence)
+    press(app, "fill_mask_button")
+    expected = loaded["fill_mask"]["fill_mask"](sentence)[0]
+    assert len(expected) == 2
+    frames = chart_frames(app)
+    assert len(frames) == 2
+    for frame, predictions in zip(frames, expected):
+        assert list(frame["token"]) == [token for token, _ in predictions]
+    assert [h.value for h in app.subheader] == [
+        "[MASK] 1 of 2", "[MASK] 2 of 2"]
+
+
 def test_sentence_pair_shows_three_numbers_in_range(models_dir, loaded):
     app = open_page("Sentence pair", models_dir)
     app.text_input[0].set_value("A man plays a guitar.")
@@ -152,10 +167,10 @@ LONG = "word " * 4_000  # 20,000 characters
 @pytest.mark.parametrize(
     "sentence, expected",
     [
-        ("", "Please type a sentence with one [MASK]."),
-        ("   \n ", "Please type a sentence with one [MASK]."),
-        ("No mask here.", "Put one [MASK] where a word should be predicted"),
-        ("[MASK] and [MASK].", "The sentence has 2 [MASK] tokens"),
+        ("", "Please type a sentence with a [MASK]."),
+        ("   \n ", "Please type a sentence with a [MASK]."),
+        ("No mask here.", "Put a [MASK] where a word should be predicted"),
+        ("[MASK] " * 6 + "too many.", "The sentence has 6 [MASK] tokens"),
         (LONG + "[MASK]", "is 20,006 characters long; the limit is 2,000"),
         ("😀🎉 [MASK] 🎉", "Around the [MASK] there are no letters"),
     ],

@@ -32,14 +32,16 @@ def test_text_problem(text, expected):
 @pytest.mark.parametrize(
     "text, expected",
     [
-        ("", "Please type a sentence with one [MASK]."),
-        ("  ", "Please type a sentence with one [MASK]."),
-        ("Paris is big.", 'Put one [MASK] where a word should be predicted, '
+        ("", "Please type a sentence with a [MASK]."),
+        ("  ", "Please type a sentence with a [MASK]."),
+        ("Paris is big.", 'Put a [MASK] where a word should be predicted, '
          'e.g. "Paris is the [MASK] of France."'),
-        ("Paris is [mask].", 'Put one [MASK] (in capitals) where a word '
+        ("Paris is [mask].", 'Put a [MASK] (in capitals) where a word '
          'should be predicted, e.g. "Paris is the [MASK] of France."'),
-        ("[MASK] is [MASK] of [MASK].",
-         "The sentence has 3 [MASK] tokens; use exactly one."),
+        ("[MASK] is [MASK] of [MASK].", None),
+        ("[MASK] " * 5 + "words", None),
+        ("[MASK] " * 6 + "words",
+         "The sentence has 6 [MASK] tokens; the limit is 5."),
         ("[MASK]", "Around the [MASK] there are no letters or digits; "
          "please type a sentence."),
         ("🎉 [MASK] 🎉", "Around the [MASK] there are no letters or digits; "

@@ -2,6 +2,13 @@
 
     python tests/benchmarks/pretraining_data_benchmark.py \
         [--peer-python /work/refenv-data/bin/python] [--books 38]
+    python tests/benchmarks/pretraining_data_benchmark.py --corpus wikipedia \
+        --no-peer
+
+`--corpus wikipedia` takes all of `../shared/data/wikipedia` (70 M words):
+the time to write it in Google's format, the one-time tokenization time
+(streamed, with the process's peak memory), the time to the first batch
+(the epoch's pairs are built then) and the batches per second after it.
 
 kbert: `make_pretraining_dataset` at length 128 (NSP pairs built per epoch,
 packing and dynamic masking in tf.data), whole-word and token masking,
@@ -21,6 +28,7 @@ The peer half: `python pretraining_data_benchmark.py --peer CORPUS VOCAB`
 """
 
 import argparse
+import collections
 import json
 import os
 import subprocess
@@ -193,6 +201,36 @@ def training_rate(corpus, vocabulary, steps):
     return BATCH * steps / seconds
 
 
+def wikipedia_corpus(workdir):
+    """All Wikipedia parts in Google's format; returns (path, seconds)."""
+    from kbert.data import read_wikipedia, write_corpus
+
+    start = time.perf_counter()
+    parts = sorted((DATA / "wikipedia").glob("*.txt.gz"))
+    path = workdir / "wikipedia.txt"
+    write_corpus((d for part in parts for d in read_wikipedia(part)), path)
+    return path, time.perf_counter() - start
+
+
+def peak_memory_gb():
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+
+
+def first_batch_seconds(corpus, vocabulary):
+    """Seconds from building the dataset to its first batch (the epoch's
+    NSP pairs are drawn over the whole corpus then)."""
+    from kbert.data.pretraining_dataset import make_pretraining_dataset
+
+    start = time.perf_counter()
+    next(iter(make_pretraining_dataset(
+        corpus, vocabulary, batch_size=BATCH, max_seq_length=LENGTH,
+        max_predictions_per_seq=PREDICTIONS, seed=2,
+    )))
+    return time.perf_counter() - start
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--peer", nargs=2, metavar=("CORPUS", "VOCAB"))
@@ -202,6 +240,13 @@ def main():
     parser.add_argument("--batches", type=int, default=200)
     parser.add_argument("--peer-batches", type=int, default=60)
     parser.add_argument("--train-steps", type=int, default=5)
+    parser.add_argument("--corpus", choices=("books", "wikipedia"),
+                        default="books",
+                        help="the books + WikiText-2 valid, or all of "
+                        "Wikipedia (70 M words)")
+    parser.add_argument("--no-peer", action="store_true",
+                        help="kbert only (the peer needs the reference "
+                        "virtualenv and hours on the whole Wikipedia)")
     args = parser.parse_args()
     if args.peer:
         run_peer(*args.peer, args.peer_batches)
@@ -215,38 +260,57 @@ def main():
     from kbert.data.tokenized_corpus import TokenizedCorpus
     from kbert.text import BertTokenizer
 
-    print(f"command: python {' '.join(sys.argv)}")
-    books = sorted((DATA / "gutenberg").glob("*.txt.gz"))[: args.books]
-    documents = [d for book in books for d in read_gutenberg(book)]
-    documents += read_wikitext(DATA / "wikitext-2" / "wiki.valid.tokens.gz")
-    workdir = Path(tempfile.mkdtemp(prefix="kbert-bench-"))
-    corpus_path = workdir / "corpus.txt"
-    write_corpus(documents, corpus_path)
+    from kbert.data.corpus_file import iter_corpus
 
-    peer = subprocess.run(
-        [args.peer_python, __file__, "--peer", str(corpus_path), str(VOCAB),
-         "--peer-batches", str(args.peer_batches)],
-        capture_output=True, text=True,
-    )
-    if peer.returncode:
-        sys.exit(f"the peer failed:\n{peer.stderr}")
-    hf = json.loads(peer.stdout.strip().splitlines()[-1])
+    print(f"command: python {' '.join(sys.argv)}")
+    workdir = Path(tempfile.mkdtemp(prefix="kbert-bench-"))
+    if args.corpus == "wikipedia":
+        corpus_path, write_seconds = wikipedia_corpus(workdir)
+        name = "all of ../shared/data/wikipedia"
+        print(f"wrote the corpus in Google's format: {write_seconds:.0f} s")
+    else:
+        books = sorted((DATA / "gutenberg").glob("*.txt.gz"))[: args.books]
+        documents = [d for book in books for d in read_gutenberg(book)]
+        documents += read_wikitext(
+            DATA / "wikitext-2" / "wiki.valid.tokens.gz"
+        )
+        corpus_path = workdir / "corpus.txt"
+        write_corpus(documents, corpus_path)
+        name = f"{len(books)} Gutenberg books + WikiText-2 valid"
+
+    hf = collections.defaultdict(lambda: float("nan"))  # --no-peer
+    if not args.no_peer:
+        peer = subprocess.run(
+            [args.peer_python, __file__, "--peer", str(corpus_path),
+             str(VOCAB), "--peer-batches", str(args.peer_batches)],
+            capture_output=True, text=True,
+        )
+        if peer.returncode:
+            sys.exit(f"the peer failed:\n{peer.stderr}")
+        hf = json.loads(peer.stdout.strip().splitlines()[-1])
 
     tokenizer = BertTokenizer(str(VOCAB))
-    documents = read_corpus(corpus_path)
-    sentences = sum(len(d) for d in documents)
+    memory_before = peak_memory_gb()
     start = time.perf_counter()
-    corpus = TokenizedCorpus.from_documents(documents, tokenizer)
+    corpus = TokenizedCorpus.from_documents(
+        iter_corpus(corpus_path), tokenizer
+    )
     tokenize_seconds = time.perf_counter() - start
+    sentences = corpus.num_sentences
+    print(f"one-time tokenization: {tokenize_seconds:.0f} s, "
+          f"{sentences / tokenize_seconds:,.0f} sentences/s; peak memory "
+          f"{memory_before:.2f} GB before, {peak_memory_gb():.2f} GB after")
     vocabulary = tokenizer.vocabulary
     ours_wwm = kbert_rate(corpus, vocabulary, True, args.batches)
     ours_tokens = kbert_rate(corpus, vocabulary, False, args.batches)
     train = training_rate(corpus, vocabulary, args.train_steps)
+    first = first_batch_seconds(corpus, vocabulary)
 
-    print(f"corpus: {len(books)} Gutenberg books + WikiText-2 valid, "
+    print(f"corpus: {name}, {corpus.num_documents:,} documents, "
           f"{sentences:,} sentences, {corpus.num_tokens:,} tokens; "
           f"batch {BATCH} x {LENGTH}, {PREDICTIONS} predictions")
-    print(f"transformers {hf['transformers']}")
+    print(f"first batch of an epoch (its pairs drawn): {first:.1f} s; "
+          f"peak memory {peak_memory_gb():.2f} GB")
     rows = [
         ("one-time tokenization, sentences/s",
          sentences / tokenize_seconds, hf["tokenize_sentences_per_s"]),
@@ -260,7 +324,15 @@ def main():
          "(peer: DataCollatorForLanguageModeling)",
          ours_tokens, hf["lm_collator_tokens"]),
     ]
+    if args.no_peer:
+        rows = rows[:2] + rows[3:]
+        print("no peer (--no-peer)")
+    else:
+        print(f"transformers {hf['transformers']}")
     for name, ours, theirs in rows:
+        if args.no_peer:
+            print(f"{name.split(' (peer')[0]}: kbert {ours:,.0f}")
+            continue
         print(f"{name}:\n    kbert {ours:,.0f}   hf {theirs:,.0f}   "
               f"ratio {ours / theirs:.2f}x")
     print(f"bert_small training step (32 x 128, jit_compile) consumes "
