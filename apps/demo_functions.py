@@ -94,7 +94,7 @@ def load_demo_models(name, path):
         the `model`; paraphrase -> `paraphrase` pipeline and `embedder`;
         qa -> `qa` pipeline.
     """
-    from kbert.convert.model_files import load_model
+    from kbert.saving import load_model
     from kbert.convert.sentence_embedder import SentenceEmbedder
     from kbert.pipelines import (
         FillMaskPipeline,

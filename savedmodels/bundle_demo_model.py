@@ -6,7 +6,7 @@
 
 Writes `savedmodels/<name>/model.keras` (no optimizer state, weights stored
 as int8 with a scale per row, or `--dtype float16`; see
-`kbert.export.compact_keras`) and `metrics.json` with the source
+`kbert.saving.compact`) and `metrics.json` with the source
 description and the training run's own metrics file, if any.
 """
 
@@ -37,8 +37,8 @@ def main(argv=None):
     parser.add_argument("--models-dir", default=str(REPO / "savedmodels"))
     args = parser.parse_args(argv)
 
-    from kbert.convert import load_model
-    from kbert.export.compact_keras import save_compact
+    from kbert.saving import load_model
+    from kbert.saving.compact import save_compact
     from kbert.models import BertClassifier
 
     folder = Path(args.models_dir) / args.name

@@ -67,7 +67,7 @@ def qa_predictions_saved_model(path, examples):
 
 
 def evaluate_qa(folder, max_questions=None):
-    from kbert.convert import load_model
+    from kbert.saving import load_model
     from kbert.evaluation import squad_scores
     from kbert.export import export_saved_model
 
@@ -109,7 +109,7 @@ def evaluate_qa(folder, max_questions=None):
 
 
 def evaluate_paraphrase(folder):
-    from kbert.convert import load_model
+    from kbert.saving import load_model
     from kbert.data.glue import read_glue
     from kbert.evaluation.glue_metrics import accuracy, binary_f1
     from kbert.pipelines import SentencePairPipeline
@@ -132,7 +132,7 @@ def evaluate_paraphrase(folder):
 def evaluate_fill_mask(folder):
     from evaluate_fill_mask import cloze_results  # savedmodels/
 
-    from kbert.convert import load_model
+    from kbert.saving import load_model
 
     results = cloze_results(
         load_model(str(folder / "model.keras")),

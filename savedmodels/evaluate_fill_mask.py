@@ -100,7 +100,7 @@ def heldout_results(model, args):
 
 def main(argv=None):
     args = parse_args(argv)
-    from kbert.convert.model_files import load_model
+    from kbert.saving import load_model
 
     model = load_model(args.model)
     results = {"model": args.model}

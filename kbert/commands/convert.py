@@ -61,7 +61,7 @@ def run(args):
 
 
 def _convert(args):
-    from kbert import convert
+    from kbert import convert, saving
 
     if args.target == "keras" and not args.output.endswith(".keras"):
         raise ValueError(
@@ -72,9 +72,9 @@ def _convert(args):
     elif args.source == "google":
         model = convert.load_google_checkpoint(args.input, args.lowercase)
     else:
-        model = convert.load_model(args.input)
+        model = saving.load_model(args.input)
         if args.lowercase is not None:
-            convert.backbone_of(model).lowercase = args.lowercase
+            saving.backbone_of(model).lowercase = args.lowercase
 
     if args.target == "hf":
         convert.save_hf_checkpoint(model, args.output)
@@ -83,7 +83,7 @@ def _convert(args):
     else:
         model.save(args.output)
 
-    backbone = convert.backbone_of(model)
+    backbone = saving.backbone_of(model)
     casing = "uncased" if backbone.lowercase else "cased"
     print(
         f"wrote {args.output}: {type(model).__name__}, "

@@ -67,7 +67,7 @@ def export_missing(models_dir, names):
         output = serving_folder(models_dir, name)
         if output.is_dir() and any(output.iterdir()):
             continue
-        from kbert.convert.model_files import load_model
+        from kbert.saving import load_model
         from kbert.export import export_saved_model
 
         print(f"{name}: exporting for TF Serving to {output} ...", flush=True)

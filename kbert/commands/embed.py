@@ -45,7 +45,7 @@ def _read_lines(path):
 
 
 def run(args):
-    from kbert.convert import load_model
+    from kbert.saving import load_model
     from kbert.convert.sentence_embedder import SentenceEmbedder
 
     try:

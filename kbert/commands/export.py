@@ -58,7 +58,7 @@ def run(args):
             f"{keras.backend.backend()} backend; run with "
             "KERAS_BACKEND=tensorflow."
         )
-    from kbert.convert import load_model
+    from kbert.saving import load_model
     from kbert.export import export_saved_model
 
     try:

@@ -8,7 +8,7 @@ import numpy as np
 
 from kbert.convert import bert_weights, checkpoint_config
 from kbert.convert.assemble import assemble_model
-from kbert.convert.model_files import backbone_of
+from kbert.saving import backbone_of
 
 CHECKPOINT_PREFIX = "bert_model.ckpt"
 

@@ -2,7 +2,7 @@
 
 import os
 
-from kbert.convert.model_files import backbone_of
+from kbert.saving import backbone_of
 from kbert.models.bert_backbone import INPUT_NAMES
 
 # The serving kinds of each model class; the first is the default.

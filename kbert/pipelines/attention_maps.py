@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from kbert.convert.model_files import backbone_of
+from kbert.saving import backbone_of
 from kbert.pipelines import text_inputs
 
 

@@ -43,7 +43,7 @@ def load_backbone(model=None, preset=None, vocabulary=None, lowercase=True):
         `(backbone, tokenizer, loaded)`: `loaded` is the model in the
         `.keras` file (None with a preset), for `_continued`.
     """
-    from kbert.convert.model_files import load_model
+    from kbert.saving import load_model
     from kbert.models import BertBackbone
     from kbert.text import BertTokenizer, load_vocabulary
 
@@ -104,7 +104,7 @@ def _continued(loaded, fresh):
 
 def load_task_model(path):
     """A saved kbert task model and the tokenizer for its vocabulary."""
-    from kbert.convert.model_files import load_model
+    from kbert.saving import load_model
     from kbert.text import BertTokenizer
 
     if not os.path.isfile(path):

@@ -14,7 +14,7 @@ import os
 import keras
 
 from kbert import presets
-from kbert.convert.model_files import backbone_of
+from kbert.saving import backbone_of
 from kbert.training import checkpoints
 from kbert.training.distribution import resolve_distribution
 from kbert.training.optimizer import make_optimizer
@@ -161,7 +161,7 @@ def _starting_model(settings):
     """
     if not settings["init_from"]:
         return None
-    from kbert.convert.model_files import load_model
+    from kbert.saving import load_model
     from kbert.models import BertPretrainer
 
     path = settings["init_from"]

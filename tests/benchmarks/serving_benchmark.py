@@ -119,7 +119,7 @@ def build_models(model_path, root, seed):
     """Exports both SavedModels and writes both HF checkpoints under root."""
     import keras
 
-    from kbert.convert.model_files import backbone_of, load_model
+    from kbert.saving import backbone_of, load_model
     from kbert.export import export_saved_model
     from kbert.models import BertClassifier, BertQuestionAnswerer
 

@@ -13,10 +13,10 @@ from safetensors.numpy import load_file, save_file
 from kbert.convert import (
     bert_weights,
     load_hf_checkpoint,
-    load_model,
     save_hf_checkpoint,
 )
 from kbert.models import BertBackbone, BertPretrainer
+from kbert.saving import load_model
 from tests.convert.conftest import (
     REFENV_PYTHON,
     backbone_inputs,

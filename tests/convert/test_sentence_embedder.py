@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from kbert.cli import main
-from kbert.convert import load_model, save_hf_checkpoint
+from kbert.convert import save_hf_checkpoint
+from kbert.saving import load_model
 from kbert.convert.sentence_embedder import (
     SentenceEmbedder,
     mean_pool_and_normalize,

@@ -78,7 +78,7 @@ def exported(tmp_path_factory):
         pytest.skip(f"the BERT vocabulary is not at {VOCABULARY}")
     import keras
 
-    from kbert.convert.model_files import load_model
+    from kbert.saving import load_model
     from kbert.export import export_saved_model
 
     keras.utils.set_random_seed(7)

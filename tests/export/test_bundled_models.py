@@ -20,7 +20,7 @@ KINDS = {
 
 @pytest.mark.parametrize("name", sorted(KINDS))
 def test_bundled_model_loads_in_safe_mode_with_its_card(name):
-    from kbert.convert import load_model
+    from kbert.saving import load_model
 
     path = MODELS / name / "model.keras"
     assert path.is_file(), f"missing {path}: run bash savedmodels/build.sh"
@@ -37,7 +37,7 @@ def test_bundled_qa_saved_model_answers_as_the_pipeline(tmp_path, shared_data):
     """The first 64 questions of the SQuAD evaluation half: the text-in
     SavedModel (fresh process, no tensorflow_text) gives the pipeline's
     answers, and both score the same EM/F1."""
-    from kbert.convert import load_model
+    from kbert.saving import load_model
     from kbert.data.squad import load_squad_json, squad_examples
     from kbert.evaluation import squad_scores
     from kbert.export import export_saved_model

@@ -75,7 +75,7 @@ def torch_model(tmp_path_factory):
 
 
 def expected_pairs(path):
-    from kbert.convert.model_files import load_model
+    from kbert.saving import load_model
     from kbert.pipelines import SentencePairPipeline
 
     pipeline = SentencePairPipeline(load_model(str(path)))
@@ -131,7 +131,7 @@ def test_a_torch_model_exports_through_its_keras_file(torch_model, tmp_path):
 def test_export_runs_under_jax(torch_model, tmp_path):
     script = (
         "import sys\n"
-        "from kbert.convert import load_model\n"
+        "from kbert.saving import load_model\n"
         "from kbert.export import export_saved_model\n"
         "print(export_saved_model(load_model(sys.argv[1]), sys.argv[2]))\n"
     )
@@ -162,7 +162,7 @@ def test_export_runs_under_jax(torch_model, tmp_path):
 def test_export_under_torch_in_process_says_how(torch_model, tmp_path):
     script = (
         "import sys\n"
-        "from kbert.convert import load_model\n"
+        "from kbert.saving import load_model\n"
         "from kbert.export import export_saved_model\n"
         "export_saved_model(load_model(sys.argv[1]), sys.argv[2])\n"
     )

@@ -107,7 +107,7 @@ def test_bad_arguments_name_the_value(kwargs, message):
 
 
 def test_label_names_travel_with_the_saved_model(tmp_path):
-    from kbert.convert import load_model
+    from kbert.saving import load_model
 
     classifier = BertClassifier(
         BertBackbone(**TINY), num_classes=2, label_names=["no", "yes"]

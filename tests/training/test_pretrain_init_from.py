@@ -26,7 +26,7 @@ def run_flags(corpus, start, output, *extra):
 def test_a_run_at_a_negligible_learning_rate_keeps_the_starting_weights(
     tiny_corpus, saved_backbone, tmp_path
 ):
-    from kbert.convert.model_files import load_model
+    from kbert.saving import load_model
     from kbert.training.pretrain import pretrain
 
     path, start = saved_backbone
@@ -63,7 +63,7 @@ def test_a_run_at_a_negligible_learning_rate_keeps_the_starting_weights(
 def test_a_pretrainer_starts_the_run_with_its_own_heads(
     tiny_corpus, saved_backbone, tmp_path, capsys
 ):
-    from kbert.convert.model_files import load_model
+    from kbert.saving import load_model
     from kbert.models import BertPretrainer
     from kbert.training.pretrain import pretrain
 
@@ -104,7 +104,7 @@ def test_a_pretrainer_starts_the_run_with_its_own_heads(
 def test_the_backbone_can_train_slower_than_the_heads(
     tiny_corpus, saved_backbone, tmp_path
 ):
-    from kbert.convert.model_files import load_model
+    from kbert.saving import load_model
     from kbert.models import BertPretrainer
     from kbert.training.pretrain import _backbone_multipliers, pretrain
 
@@ -146,7 +146,7 @@ def test_a_trained_run_moves_away_from_the_start_and_resumes(
 ):
     import shutil
 
-    from kbert.convert.model_files import load_model
+    from kbert.saving import load_model
     from kbert.training.pretrain import pretrain
 
     path, start = saved_backbone

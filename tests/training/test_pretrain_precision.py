@@ -16,7 +16,7 @@ from tests.training.test_pretrain_init_from import run_flags, settings_from
 def test_mixed_precision_runs_train_float32_weights(
     precision, jit, tiny_corpus, saved_backbone, tmp_path
 ):
-    from kbert.convert.model_files import load_model
+    from kbert.saving import load_model
     from kbert.training.pretrain import pretrain
 
     path, start = saved_backbone

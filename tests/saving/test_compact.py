@@ -1,4 +1,4 @@
-"""Compact `.keras` files (`kbert.export.compact_keras`): float16 and int8
+"""Compact `.keras` files (`kbert.saving.compact`): float16 and int8
 weights without optimizer state, loaded back in safe mode."""
 
 import zipfile
@@ -10,7 +10,7 @@ from tests.conftest import tiny_uncased_backbone
 
 
 def test_quantize_blocks_on_hand_made_rows():
-    from kbert.export.compact_keras import dequantize_blocks, quantize_blocks
+    from kbert.saving.compact import dequantize_blocks, quantize_blocks
 
     # Rows of 3 (not a multiple of 64): one scale per row.
     values = np.array(
@@ -78,8 +78,8 @@ def test_int8_file_is_smaller_loads_in_safe_mode_and_answers_alike(
 ):
     import keras
 
-    from kbert.convert import load_model
-    from kbert.export.compact_keras import save_compact
+    from kbert.saving import load_model
+    from kbert.saving.compact import save_compact
 
     model, path, x = trained
     int8_size = save_compact(path, tmp_path / "int8.keras", dtype="int8")
@@ -119,7 +119,7 @@ def test_float16_file_is_a_plain_keras_file(trained, tmp_path):
     import keras
 
     import kbert.models  # noqa: F401
-    from kbert.export.compact_keras import save_compact
+    from kbert.saving.compact import save_compact
 
     model, path, x = trained
     save_compact(path, tmp_path / "f16.keras")
@@ -133,7 +133,7 @@ def test_float16_file_is_a_plain_keras_file(trained, tmp_path):
 
 
 def test_a_task_model_runner_reads_an_int8_file(trained, tmp_path):
-    from kbert.export.compact_keras import save_compact
+    from kbert.saving.compact import save_compact
     from kbert.training.finetune import load_backbone
 
     _, path, _ = trained
@@ -145,8 +145,8 @@ def test_a_task_model_runner_reads_an_int8_file(trained, tmp_path):
 
 
 def test_bad_compact_requests_name_the_problem(trained, tmp_path):
-    from kbert.convert import load_model
-    from kbert.export.compact_keras import save_compact, widen_compact
+    from kbert.saving import load_model
+    from kbert.saving.compact import save_compact, widen_compact
 
     _, path, _ = trained
     with pytest.raises(ValueError, match="dtype='int4'"):
@@ -172,7 +172,7 @@ def test_bad_compact_requests_name_the_problem(trained, tmp_path):
 def _drop_scales(source, target):
     import h5py
 
-    from kbert.export.compact_keras import INT8_WEIGHTS, SCALES
+    from kbert.saving.compact import INT8_WEIGHTS, SCALES
 
     folder = target.parent / "broken"
     with zipfile.ZipFile(source) as archive:
@@ -188,8 +188,8 @@ def _drop_scales(source, target):
 def test_an_int8_file_with_a_decompression_bomb_is_refused_unopened(
     trained, tmp_path
 ):
-    from kbert.convert import load_model
-    from kbert.export.compact_keras import save_compact, widen_compact
+    from kbert.saving import load_model
+    from kbert.saving.compact import save_compact, widen_compact
 
     _, path, _ = trained
     bomb = tmp_path / "bomb.keras"

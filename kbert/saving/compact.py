@@ -15,7 +15,7 @@ weights in fewer bytes:
   float16 once deflated (22.6 MB against 42.1 MB for MiniLM-L6). The
   weights sit in `model.weights.int8.h5`, so plain Keras refuses the file
   ("Expected a model.weights.h5 ...") rather than loading integers as
-  weights; `kbert.convert.load_model` widens it back to float32
+  weights; `kbert.saving.load_model` widens it back to float32
   (`widen_compact`) and loads that in safe mode.
 
 Inference always runs in float32.
@@ -48,7 +48,7 @@ def save_compact(source, target, dtype="float16"):
         source: a `.keras` file.
         target: the `.keras` file to write (not the same path).
         dtype: "float16" (default), "int8" (matrices; vectors float16;
-            load it with `kbert.convert.load_model`) or "float32" (only
+            load it with `kbert.saving.load_model`) or "float32" (only
             strips).
 
     Returns:

@@ -9,7 +9,7 @@ def load_model(path, compile=True):
 
     Args:
         path: a `.keras` file written by `model.save`, `kbert convert` or
-            `kbert.export.compact_keras.save_compact` (an int8 file is
+            `kbert.saving.compact.save_compact` (an int8 file is
             widened to float32 first).
         compile: whether to restore the saved compile settings.
 
@@ -33,7 +33,7 @@ def load_model(path, compile=True):
             f"Expected a `.keras` file, received: {path}. Convert "
             "checkpoints with `python -m kbert convert` first."
         )
-    from kbert.export.compact_keras import is_int8_compact, widen_compact
+    from kbert.saving.compact import is_int8_compact, widen_compact
 
     if not is_int8_compact(path):
         return keras.saving.load_model(path, compile=compile)
