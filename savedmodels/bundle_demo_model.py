@@ -34,6 +34,11 @@ def main(argv=None):
         default="int8",
         help="how the weights are stored (int8: about half of float16)",
     )
+    parser.add_argument(
+        "--heldout-evaluation",
+        help="an evaluation.json of savedmodels/evaluate_fill_mask.py (the "
+        "float32 model's held-out figures) to record",
+    )
     parser.add_argument("--models-dir", default=str(REPO / "savedmodels"))
     args = parser.parse_args(argv)
 
@@ -63,8 +68,32 @@ def main(argv=None):
     run_metrics = Path(args.model).with_name("metrics.json")
     if run_metrics.is_file():
         card["training_run"] = json.loads(run_metrics.read_text())
+    if args.heldout_evaluation:
+        card["heldout_evaluation"] = heldout_figures(args.heldout_evaluation)
     (folder / "metrics.json").write_text(json.dumps(card, indent=2) + "\n")
     print(f"wrote {folder}/model.keras ({size / 1e6:.1f} MB)")
+
+
+def heldout_figures(path):
+    """The held-out figures of an evaluation.json, with the corpus as a
+    path relative to the repository (no machine's path in a tracked
+    file)."""
+    import os
+
+    figures = {
+        name: value
+        for name, value in json.loads(Path(path).read_text()).items()
+        if name.startswith("heldout_")
+    }
+    corpus = figures.get("heldout_corpus")
+    if corpus is not None and os.path.isabs(corpus):
+        figures["heldout_corpus"] = os.path.relpath(corpus, REPO)
+    figures["note"] = (
+        "float32 pretrainer before compaction: python "
+        "savedmodels/evaluate_fill_mask.py --model PRETRAINER "
+        f"--heldout-corpus {figures.get('heldout_corpus')}"
+    )
+    return figures
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@
   and with the text-in SavedModel (`serving/1`, exported first if
   missing); the two must agree.
 - paraphrase: MRPC dev F1 and accuracy (408 pairs).
-- fill_mask: top-5 accuracy on the 40 cloze sentences of
+- fill_mask: top-5 (and top-1) accuracy on the 100 cloze sentences of
   `savedmodels/cloze_sentences.tsv`.
 
 Each model's figures are written into its `metrics.json` under `metrics`.

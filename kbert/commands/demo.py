@@ -15,8 +15,9 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent.parent
-APP = REPO / "apps" / "demo.py"
+# The app and models sit in the repository, not in the package: found from
+# the working directory (the repository root) or given by flag/variable.
+DEFAULT_APP = Path("apps", "demo.py")
 MODEL_NAMES = ("fill_mask", "paraphrase", "qa")
 BUILD_COMMAND = "bash savedmodels/build.sh"
 # Importing TensorFlow and Keras in the app's first run can take a while on
@@ -27,8 +28,15 @@ START_TIMEOUT_SECONDS = 120
 def add_arguments(parser):
     parser.add_argument(
         "--models-dir",
-        default=os.environ.get("KBERT_MODELS_DIR") or str(REPO / "savedmodels"),
-        help="the models folder (default: $KBERT_MODELS_DIR or savedmodels/)",
+        default=os.environ.get("KBERT_MODELS_DIR") or "savedmodels",
+        help="the models folder (default: $KBERT_MODELS_DIR, else "
+        "savedmodels/ in the working directory)",
+    )
+    parser.add_argument(
+        "--app",
+        default=os.environ.get("KBERT_DEMO_APP") or str(DEFAULT_APP),
+        help="the Streamlit app (default: $KBERT_DEMO_APP, else "
+        "apps/demo.py in the working directory)",
     )
     parser.add_argument("--port", type=int, default=8501)
     parser.add_argument("--address", default="localhost")
@@ -80,9 +88,9 @@ def export_missing(models_dir, names):
     return exported
 
 
-def streamlit_command(port, address):
+def streamlit_command(app, port, address):
     return [
-        sys.executable, "-m", "streamlit", "run", str(APP),
+        sys.executable, "-m", "streamlit", "run", str(app),
         "--server.headless", "true",
         "--server.port", str(port),
         "--server.address", address,
@@ -124,6 +132,14 @@ def run(args):
     if not 1 <= args.port <= 65535:
         print(f"--port must be from 1 to 65535; received {args.port}.")
         return 2
+    app = Path(args.app).resolve()
+    if not app.is_file():
+        print(
+            f"No demo app at {app}: run `python -m kbert demo` from the "
+            "repository root, or pass --app (or set KBERT_DEMO_APP) to "
+            "apps/demo.py."
+        )
+        return 2
     models_dir = Path(args.models_dir).resolve()
     print(f"Models folder: {models_dir}")
     present = check_models(models_dir)
@@ -136,7 +152,7 @@ def run(args):
     signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
     process = subprocess.Popen(
-        streamlit_command(args.port, args.address), env=env
+        streamlit_command(app, args.port, args.address), env=env
     )
     host = "localhost" if args.address in ("0.0.0.0", "") else args.address
     base = f"http://{host}:{args.port}"

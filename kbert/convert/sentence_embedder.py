@@ -3,6 +3,7 @@
 import numpy as np
 
 from kbert.saving import backbone_of
+from kbert.validation import check_int, check_positive_int
 
 
 def mean_pool_and_normalize(sequence_output, padding_mask):
@@ -66,17 +67,13 @@ class SentenceEmbedder:
         self.sequence_length = sequence_length or (
             self.backbone.max_sequence_length
         )
-        if self.sequence_length < 2:
-            raise ValueError(
-                "Received an invalid value for `sequence_length`: expected "
-                "at least 2 (room for [CLS] and [SEP]). Received: "
-                f"sequence_length={self.sequence_length}"
-            )
-        if batch_size < 1:
-            raise ValueError(
-                "Received an invalid value for `batch_size`: expected a "
-                f"positive int. Received: batch_size={batch_size}"
-            )
+        check_int(
+            "sequence_length",
+            self.sequence_length,
+            2,
+            reason=" (room for [CLS] and [SEP])",
+        )
+        check_positive_int("batch_size", batch_size)
         self.batch_size = batch_size
 
     def _default_tokenizer(self):

@@ -13,6 +13,7 @@ import numpy as np
 
 from kbert.data.text_features import token_ids_only
 from kbert.evaluation.entity_f1 import extract_entities
+from kbert.validation import check_int
 
 # Label ids of the token classifier, in this order.
 CONLL_LABELS = (
@@ -124,11 +125,7 @@ def conll_features(sentences, tokenizer, sequence_length=128, labels=None):
     label_ids = {tag: index for index, tag in enumerate(labels)}
     if not sentences:
         raise ValueError("No CoNLL sentences to encode.")
-    if sequence_length < 3:
-        raise ValueError(
-            "Received an invalid value for `sequence_length`: expected an "
-            f"int >= 3. Received: sequence_length={sequence_length!r}"
-        )
+    check_int("sequence_length", sequence_length, 3)
     all_words = [word for words, _ in sentences for word in words]
     pieces = iter(token_ids_only(tokenizer, all_words))
     shape = (len(sentences), sequence_length)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from kbert.data.atomic_file import atomic_write
 from kbert.data.text_file import iter_text_lines
+from kbert.validation import check_int
 
 
 def write_corpus(documents, path):
@@ -70,16 +71,12 @@ def split_documents(documents, max_sentences):
     >>> split_documents([["a", "b", "c", "d", "e"]], 4)
     [['a', 'b', 'c'], ['d', 'e']]
     """
-    if (
-        isinstance(max_sentences, bool)
-        or not isinstance(max_sentences, int)
-        or max_sentences < 2
-    ):
-        raise ValueError(
-            "Received an invalid value for `max_sentences`: expected an "
-            "int >= 2 (a document needs a sentence and its next). "
-            f"Received: max_sentences={max_sentences!r}"
-        )
+    check_int(
+        "max_sentences",
+        max_sentences,
+        2,
+        reason=" (a document needs a sentence and its next)",
+    )
     pieces = []
     for document in documents:
         count = max(1, -(-len(document) // max_sentences))

@@ -2,6 +2,8 @@
 
 import tensorflow as tf
 
+from kbert.validation import check_positive_int, check_probability
+
 # Salts that give each random draw of a batch its own stateless stream.
 _WORD_ORDER, _REPLACEMENT, _RANDOM_TOKEN = 1, 2, 3
 
@@ -58,24 +60,10 @@ class MaskedLMMasker:
         random_token_rate=0.1,
         whole_word=False,
     ):
-        if not isinstance(max_predictions_per_seq, int) or (
-            max_predictions_per_seq < 1
-        ):
-            raise ValueError(
-                "Received an invalid value for `max_predictions_per_seq`: "
-                "expected a positive int. Received: "
-                f"max_predictions_per_seq={max_predictions_per_seq!r}"
-            )
-        for name, value in (
-            ("mask_selection_rate", mask_selection_rate),
-            ("mask_token_rate", mask_token_rate),
-            ("random_token_rate", random_token_rate),
-        ):
-            if not 0.0 <= value <= 1.0:
-                raise ValueError(
-                    f"Received an invalid value for `{name}`: expected a "
-                    f"rate in [0, 1]. Received: {name}={value!r}"
-                )
+        check_positive_int("max_predictions_per_seq", max_predictions_per_seq)
+        check_probability("mask_selection_rate", mask_selection_rate)
+        check_probability("mask_token_rate", mask_token_rate)
+        check_probability("random_token_rate", random_token_rate)
         if mask_token_rate + random_token_rate > 1.0:
             raise ValueError(
                 "`mask_token_rate + random_token_rate` must be at most 1. "

@@ -3,6 +3,7 @@
 import random
 
 import numpy as np
+from kbert.validation import check_int, check_probability
 
 # Columns of the instance arrays `PairBuilder.build_epoch` returns.
 A_START, A_END, B_START, B_END, IS_RANDOM_NEXT, TARGET_LENGTH = range(6)
@@ -60,21 +61,15 @@ class PairBuilder:
                 f"Received: a corpus with {corpus.num_documents} document(s)."
                 " Separate documents with a blank line."
             )
-        if not isinstance(max_seq_length, int) or max_seq_length < 5:
-            raise ValueError(
-                "Received an invalid value for `max_seq_length`: expected "
-                "an int >= 5 ([CLS] A [SEP] B [SEP] with A and B of at least "
-                f"one token). Received: max_seq_length={max_seq_length!r}"
-            )
-        for name, value in (
-            ("short_seq_prob", short_seq_prob),
-            ("random_next_prob", random_next_prob),
-        ):
-            if not 0.0 <= value <= 1.0:
-                raise ValueError(
-                    f"Received an invalid value for `{name}`: expected a "
-                    f"probability in [0, 1]. Received: {name}={value!r}"
-                )
+        check_int(
+            "max_seq_length",
+            max_seq_length,
+            5,
+            reason=" ([CLS] A [SEP] B [SEP] with A and B of at least one "
+            "token)",
+        )
+        check_probability("short_seq_prob", short_seq_prob)
+        check_probability("random_next_prob", random_next_prob)
         self.corpus = corpus
         self.max_seq_length = max_seq_length
         self.short_seq_prob = short_seq_prob

@@ -4,6 +4,7 @@ import tensorflow as tf
 
 from kbert.data.masked_lm_masker import MaskedLMMasker
 from kbert.data.pair_builder import PairBuilder
+from kbert.validation import check_int
 
 SPECIAL_TOKENS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")
 
@@ -74,12 +75,10 @@ def make_pretraining_dataset(
             f"positive multiple of num_shards={num_shards}. Received: "
             f"batch_size={batch_size!r}"
         )
-    if not 0 <= shard_index < num_shards:
-        raise ValueError(
-            f"Received an invalid value for `shard_index`: expected 0 <= "
-            f"shard_index < num_shards={num_shards}. Received: "
-            f"shard_index={shard_index!r}"
-        )
+    check_int(
+        "shard_index", shard_index, 0, num_shards - 1,
+        reason=f" (num_shards={num_shards})",
+    )
     ids = special_token_ids(vocabulary)
     builder = PairBuilder(
         corpus,

@@ -19,7 +19,7 @@ the few real questions there are.
 import random
 import re
 
-from kbert.layers.validation import check_positive_int
+from kbert.validation import check_positive_int
 
 # Words a span may not start or end with, nor consist of.
 STOPWORDS = frozenset(

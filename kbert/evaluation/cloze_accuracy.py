@@ -2,6 +2,8 @@
 
 import csv
 
+from kbert.validation import check_positive_int
+
 
 def read_cloze_sentences(path):
     """Reads a cloze TSV: a header, then `sentence<TAB>answer|answer...`.
@@ -63,11 +65,7 @@ def top_k_accuracy(predictions, answers, k=5):
             f"sentence. Received: {len(predictions)} prediction lists for "
             f"{len(answers)} sentences."
         )
-    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
-        raise ValueError(
-            f"Received an invalid value for `k`: expected a positive int. "
-            f"Received: k={k!r}"
-        )
+    check_positive_int("k", k)
     hits = 0
     for ranked, acceptable in zip(predictions, answers):
         tokens = [p[0] if isinstance(p, tuple) else p for p in ranked[:k]]

@@ -209,63 +209,118 @@ def question_answering_signature(
         start_logits, end_logits = _logits(
             model_fn, windows["features"], windows_per_call
         )
-        width = tf.shape(start_logits)[1]
-        k = tf.minimum(n_best_size, width)
-        top_start = tf.math.top_k(start_logits, k)  # [W, k]
-        top_end = tf.math.top_k(end_logits, k)
-        starts, ends = top_start.indices, top_end.indices
-
-        def at(values, index):
-            return tf.gather(values, index, batch_dims=1)
-
-        span_start = at(windows["start_offsets"], starts)  # [W, k] bytes
-        span_end = at(windows["end_offsets"], ends)
         window_index = tf.range(tf.size(windows["example"], tf.int64))
+        width = tf.shape(start_logits, out_type=tf.int64)[1]
         doc_token = (
             windows["first"][:, None]
-            + tf.cast(starts, tf.int64)
+            + tf.range(width)[None, :]
             - windows["doc_start"][:, None]
         )
-        start_ok = (span_start >= 0) & _max_context(
+        start_allowed = (windows["start_offsets"] >= 0) & _max_context(
             windows, window_index, doc_token
         )
-        length = ends[:, None, :] - starts[:, :, None] + 1  # [W, k, k]
-        valid = (
-            start_ok[:, :, None]
-            & (span_end >= 0)[:, None, :]
-            & (length >= 1)
-            & (length <= max_answer_length)
+        found, byte_start, byte_end, best = best_spans(
+            start_logits,
+            end_logits,
+            windows["start_offsets"],
+            windows["end_offsets"],
+            start_allowed,
+            windows["example"],
+            tf.size(question),
+            n_best_size=n_best_size,
+            max_answer_length=max_answer_length,
         )
-        score = top_start.values[:, :, None] + top_end.values[:, None, :]
-        key = span_start[:, :, None] * _SPAN_BASE + span_end[:, None, :]
-        shape = tf.shape(valid)
-        owner = tf.broadcast_to(windows["example"][:, None, None], shape)
-        valid, owner = tf.reshape(valid, [-1]), tf.reshape(owner, [-1])
-        score = tf.reshape(tf.broadcast_to(score, shape), [-1])
-        key = tf.reshape(key, [-1])
-
-        # The best score per question; equal scores go to the earliest span.
-        num = tf.size(question)
-        score = tf.where(valid, score, -float("inf"))
-        best = tf.math.unsorted_segment_max(score, owner, num)
-        found = (
-            tf.math.unsorted_segment_sum(tf.cast(valid, tf.int32), owner, num)
-            > 0
-        )
-        best_key = tf.math.unsorted_segment_min(
-            tf.where(
-                valid & (score == tf.gather(best, owner)), key, tf.int64.max
-            ),
-            owner,
-            num,
-        )
-        byte_start = tf.where(found, best_key // _SPAN_BASE, -1)[:, None]
-        byte_end = tf.where(found, best_key % _SPAN_BASE, -1)[:, None]
+        byte_start, byte_end = byte_start[:, None], byte_end[:, None]
         return {
             "answer": in_graph.cut(context, byte_start, byte_end)[:, 0],
             "start": in_graph.char_offsets(context, byte_start)[:, 0],
             "end": in_graph.char_offsets(context, byte_end)[:, 0],
-            "score": tf.where(found, best, -float("inf")),
+            "score": best,
         }
 
     return serve_text
+
+
+def best_spans(
+    start_logits,
+    end_logits,
+    start_offsets,
+    end_offsets,
+    start_allowed,
+    example,
+    num_examples,
+    *,
+    n_best_size,
+    max_answer_length,
+):
+    """The best span of each question over its windows, in graph ops.
+
+    The rules of `kbert.evaluation.decode_answers` (the NumPy definition;
+    a test runs the same hand-made logits through both): per window the
+    `n_best_size` highest starts and ends; a start must be allowed (in the
+    context, where its window gives it most context), an end must be in
+    the context (offset >= 0), at or after the start, and the span at most
+    `max_answer_length` tokens; score = start + end logit; the best score
+    of all windows wins, equal scores going to the earliest span.
+
+    Args:
+        start_logits, end_logits: float32 `[W, T]`.
+        start_offsets, end_offsets: int64 `[W, T]` offsets of each token's
+            start and end in its context (-1 outside the context), below
+            2**31.
+        start_allowed: bool `[W, T]`.
+        example: int64 `[W]`, the question of each window.
+        num_examples: the number of questions N.
+        n_best_size, max_answer_length: ints.
+
+    Returns:
+        `(found, start, end, score)`, each `[N]`: whether a span fits, its
+        start and end offsets (-1 without one) and its score (-inf without
+        one).
+    """
+    width = tf.shape(start_logits)[1]
+    k = tf.minimum(n_best_size, width)
+    top_start = tf.math.top_k(start_logits, k)  # [W, k]
+    top_end = tf.math.top_k(end_logits, k)
+    starts, ends = top_start.indices, top_end.indices
+
+    def at(values, index):
+        return tf.gather(values, index, batch_dims=1)
+
+    span_start = at(start_offsets, starts)  # [W, k]
+    span_end = at(end_offsets, ends)
+    length = ends[:, None, :] - starts[:, :, None] + 1  # [W, k, k]
+    valid = (
+        at(start_allowed, starts)[:, :, None]
+        & (span_end >= 0)[:, None, :]
+        & (length >= 1)
+        & (length <= max_answer_length)
+    )
+    score = top_start.values[:, :, None] + top_end.values[:, None, :]
+    key = span_start[:, :, None] * _SPAN_BASE + span_end[:, None, :]
+    shape = tf.shape(valid)
+    owner = tf.broadcast_to(example[:, None, None], shape)
+    valid, owner = tf.reshape(valid, [-1]), tf.reshape(owner, [-1])
+    score = tf.reshape(tf.broadcast_to(score, shape), [-1])
+    key = tf.reshape(key, [-1])
+
+    # The best score per question; equal scores go to the earliest span.
+    score = tf.where(valid, score, -float("inf"))
+    best = tf.math.unsorted_segment_max(score, owner, num_examples)
+    found = (
+        tf.math.unsorted_segment_sum(
+            tf.cast(valid, tf.int32), owner, num_examples
+        )
+        > 0
+    )
+    best_key = tf.math.unsorted_segment_min(
+        tf.where(valid & (score == tf.gather(best, owner)), key, tf.int64.max),
+        owner,
+        num_examples,
+    )
+    return (
+        found,
+        tf.where(found, best_key // _SPAN_BASE, -1),
+        tf.where(found, best_key % _SPAN_BASE, -1),
+        tf.where(found, best, -float("inf")),
+    )

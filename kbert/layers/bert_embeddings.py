@@ -3,7 +3,7 @@
 import keras
 from keras import ops
 
-from kbert.layers.validation import check_index_range
+from kbert.validation import check_index_range
 
 
 @keras.saving.register_keras_serializable(package="kbert")

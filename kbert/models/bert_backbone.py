@@ -9,7 +9,7 @@ from kbert.layers.activations import get_activation
 from kbert.layers.bert_embeddings import BertEmbeddings
 from kbert.layers.bert_encoder_block import BertEncoderBlock
 from kbert.layers.bert_pooler import BertPooler
-from kbert.layers.validation import (
+from kbert.validation import (
     check_divisible,
     check_positive_float,
     check_positive_int,

@@ -3,7 +3,7 @@
 import keras
 from keras import ops
 
-from kbert.layers.validation import (
+from kbert.validation import (
     check_label_names,
     check_positive_int,
     check_rate,

@@ -3,6 +3,7 @@
 import numpy as np
 
 from kbert.pipelines import text_inputs
+from kbert.validation import check_int
 
 MASK = "[MASK]"
 
@@ -36,14 +37,13 @@ class FillMaskPipeline:
                 "Fill-mask needs a BertPretrainer (a model with a masked-LM "
                 f"head); received {type(model).__name__}."
             )
-        if not isinstance(top_k, int) or not (
-            1 <= top_k <= model.backbone.vocabulary_size
-        ):
-            raise ValueError(
-                "Received an invalid value for `top_k`: expected an int "
-                "from 1 to the vocabulary size. Received: top_k="
-                f"{top_k!r}"
-            )
+        check_int(
+            "top_k",
+            top_k,
+            1,
+            model.backbone.vocabulary_size,
+            reason=" (the vocabulary size)",
+        )
         self.model = model
         self.top_k = top_k
         self.sequence_length = text_inputs.check_sequence_length(

@@ -4,6 +4,7 @@ import numpy as np
 
 from kbert.saving import backbone_of
 from kbert.models.bert_backbone import INPUT_NAMES
+from kbert.validation import check_int
 
 # Texts per forward pass.
 BATCH_SIZE = 32
@@ -46,14 +47,13 @@ def check_sequence_length(sequence_length, model, minimum):
     longest = backbone_of(model).max_sequence_length
     if sequence_length is None:
         return longest
-    if not isinstance(sequence_length, int) or not (
-        minimum <= sequence_length <= longest
-    ):
-        raise ValueError(
-            "Received an invalid value for `sequence_length`: expected an "
-            f"int from {minimum} to the model's {longest} positions. "
-            f"Received: sequence_length={sequence_length!r}"
-        )
+    check_int(
+        "sequence_length",
+        sequence_length,
+        minimum,
+        longest,
+        reason=f" (the model has {longest} positions)",
+    )
     return sequence_length
 
 

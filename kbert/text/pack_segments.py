@@ -1,6 +1,7 @@
 """`[CLS] A [SEP] (B [SEP])` packing with longest-first truncation."""
 
 import tensorflow as tf
+from kbert.validation import check_int
 
 
 def _trim_lengths(length_a, length_b, budget):
@@ -51,14 +52,12 @@ def pack_segments(
     [[2, 5, 6, 3, 8, 3]]
     """
     num_specials = 2 if segments_b is None else 3
-    if not isinstance(sequence_length, int) or (
-        sequence_length < num_specials
-    ):
-        raise ValueError(
-            "Received an invalid value for `sequence_length`: expected an "
-            f"int >= {num_specials} (room for the special tokens). "
-            f"Received: sequence_length={sequence_length!r}"
-        )
+    check_int(
+        "sequence_length",
+        sequence_length,
+        num_specials,
+        reason=" (room for the special tokens)",
+    )
     segments_a = _as_ragged(segments_a, "segments_a")
     budget = sequence_length - num_specials
     batch = segments_a.nrows()

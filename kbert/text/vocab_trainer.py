@@ -4,6 +4,7 @@ import collections
 
 from kbert.text import unicode_tables
 from kbert.text.vocabulary import SPECIAL_TOKENS
+from kbert.validation import check_int
 
 # The learner keeps a vocabulary between (1 - slack) * size and size.
 _SLACK = 0.01
@@ -59,16 +60,12 @@ def count_words(lines, lowercase):
 
 def check_vocabulary_size(size):
     """Fails unless `size` leaves room for a token beside the specials."""
-    if (
-        isinstance(size, bool)
-        or not isinstance(size, int)
-        or size <= len(SPECIAL_TOKENS)
-    ):
-        raise ValueError(
-            "Received an invalid value for `size`: expected an int greater "
-            f"than {len(SPECIAL_TOKENS)} (the special tokens). "
-            f"Received: size={size!r}"
-        )
+    check_int(
+        "size",
+        size,
+        len(SPECIAL_TOKENS) + 1,
+        reason=f" (room beside the {len(SPECIAL_TOKENS)} special tokens)",
+    )
 
 
 def train_vocabulary(word_counts, size):

@@ -3,6 +3,7 @@
 from kbert.models.bert_task import bert_adamw
 from kbert.training.scaled_adamw import ScaledAdamW
 from kbert.training.warmup_linear_decay import WarmupLinearDecay
+from kbert.validation import check_positive_float, check_positive_int
 
 
 def make_optimizer(
@@ -37,14 +38,7 @@ def make_optimizer(
         A `keras.optimizers.AdamW`.
     """
     accumulation = gradient_accumulation_steps
-    if isinstance(accumulation, bool) or not (
-        isinstance(accumulation, int) and accumulation >= 1
-    ):
-        raise ValueError(
-            "Received an invalid value for `gradient_accumulation_steps`: "
-            "expected an int >= 1. Received: "
-            f"gradient_accumulation_steps={accumulation!r}"
-        )
+    check_positive_int("gradient_accumulation_steps", accumulation)
     schedule = WarmupLinearDecay(
         learning_rate,
         total_steps=total_steps,
@@ -85,8 +79,6 @@ def layer_decay_multipliers(backbone, decay):
     Returns:
         `{variable path: factor}` for the embeddings' and blocks' variables.
     """
-    from kbert.layers.validation import check_positive_float
-
     check_positive_float("layer_decay", decay)
     if decay > 1:
         raise ValueError(

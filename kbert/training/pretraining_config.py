@@ -7,7 +7,14 @@ overrides the defaults, and command-line flags (`--batch-size 8` for
 
 import argparse
 import os
-import tomllib
+
+from kbert.training.config_file import read_config
+from kbert.validation import (
+    check_choice,
+    check_fraction,
+    check_positive_float,
+    check_positive_int,
+)
 
 # name -> (default, type, help). A None default takes `type` when given.
 SETTINGS = {
@@ -148,19 +155,7 @@ def resolve(args):
     settings = {name: spec[0] for name, spec in SETTINGS.items()}
     given = set()
     if args.config:
-        try:
-            with open(args.config, "rb") as file:
-                from_file = tomllib.load(file)
-        except (OSError, tomllib.TOMLDecodeError) as error:
-            raise ValueError(
-                f"Cannot read the config file {args.config}: {error}"
-            ) from error
-        unknown = sorted(set(from_file) - set(SETTINGS))
-        if unknown:
-            raise ValueError(
-                f"Unknown setting(s) {unknown} in {args.config}. Known: "
-                f"{sorted(SETTINGS)}"
-            )
+        from_file = read_config(args.config, SETTINGS)
         settings.update(from_file)
         given.update(from_file)
     from_flags = {
@@ -200,11 +195,7 @@ def validate(settings, given=()):
             "--corpus corpus.txt --output runs/x) or in --config."
         )
     for name, choices in CHOICES.items():
-        if settings[name] not in choices:
-            raise ValueError(
-                f"Received an invalid value for `{name}`: expected one of "
-                f"{list(choices)}. Received: {name}={settings[name]!r}"
-            )
+        check_choice(name, settings[name], choices)
     for name in (
         "batch_size",
         "steps",
@@ -214,30 +205,19 @@ def validate(settings, given=()):
         "phase2_max_seq_length",
         "gradient_accumulation_steps",
     ):
-        if not isinstance(settings[name], int) or settings[name] < 1:
-            raise ValueError(
-                f"Received an invalid value for `{name}`: expected a "
-                f"positive int. Received: {name}={settings[name]!r}"
-            )
+        check_positive_int(name, settings[name])
     if not settings.get("vocab") and not settings.get("init_from"):
         # A vocabulary will be trained: refuse a size it cannot have now,
         # not after the corpus has been counted.
         from kbert.text.vocab_trainer import check_vocabulary_size
 
         check_vocabulary_size(settings["vocab_size"])
-    from kbert.layers.validation import check_positive_float
-
     check_positive_float("learning_rate", settings["learning_rate"])
     if settings["backbone_learning_rate"] is not None:
         check_positive_float(
             "backbone_learning_rate", settings["backbone_learning_rate"]
         )
-    if not 0.0 < settings["phase1_fraction"] <= 1.0:
-        raise ValueError(
-            "Received an invalid value for `phase1_fraction`: expected a "
-            "number in (0, 1]. Received: "
-            f"phase1_fraction={settings['phase1_fraction']!r}"
-        )
+    check_fraction("phase1_fraction", settings["phase1_fraction"])
     if settings["warmup_steps"] is None:
         settings["warmup_steps"] = max(1, settings["steps"] // 100)
     return settings

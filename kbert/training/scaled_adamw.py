@@ -2,7 +2,7 @@
 
 import keras
 
-from kbert.layers.validation import check_positive_float
+from kbert.validation import check_positive_float
 
 
 @keras.saving.register_keras_serializable(package="kbert")

@@ -3,7 +3,7 @@
 import keras
 from keras import ops
 
-from kbert.layers.validation import check_positive_float, check_positive_int
+from kbert.validation import check_positive_float, check_positive_int
 
 
 @keras.saving.register_keras_serializable(package="kbert")

@@ -106,7 +106,7 @@ def task_model(task, backbone):
 def time_steps(task, parts, model_path, steps, rounds):
     """Examples/s of training steps on pooled and on plain batches."""
 
-    from kbert.training.finetune import load_backbone
+    from kbert.training.finetuning import load_backbone
     from kbert.training.length_batches import LENGTH_BUCKET
     from kbert.training.optimizer import make_optimizer
 

@@ -154,3 +154,37 @@ def test_runs_inside_a_tf_function_with_unknown_shapes():
 def test_bad_arguments_name_the_value(argument, value, message):
     with pytest.raises(ValueError, match=message):
         masker(**{argument: value})
+
+
+def test_80_10_10_split_holds_statistically():
+    # 500 rows of 62 ordinary tokens between [CLS] and [SEP]: about 4,650
+    # selected tokens, so each share is within 0.03 (over 4 standard
+    # deviations) of BERT's 80% [MASK], 10% random token, 10% unchanged.
+    rng = np.random.default_rng(0)
+    rows, length = 500, 64
+    ordinary = rng.integers(10, 100, size=(rows, length))
+    ordinary[:, 0], ordinary[:, -1] = CLS, SEP
+    out = masker(max_predictions_per_seq=20)(
+        tf.constant(ordinary, tf.int32), tf.ones((rows, length), tf.int32),
+        seed=[5, 6],
+    )
+    weights = out["mask_weights"].numpy() > 0
+    positions = out["mask_positions"].numpy()[weights]
+    row_of = np.repeat(np.arange(rows), weights.sum(axis=1))
+    original = out["mask_ids"].numpy()[weights]
+    now = out["token_ids"].numpy()[row_of, positions]
+    assert (original == ordinary[row_of, positions]).all()
+    selected = len(original)
+    # 15% of the 62 maskable tokens of each row.
+    assert abs(selected / rows - 0.15 * 62) <= 0.5
+    masked = np.mean(now == MASK)
+    random = np.mean((now != MASK) & (now != original))
+    kept = np.mean(now == original)
+    # A random draw equals the original 1 time in 95 (ids 5..99 are drawn).
+    assert masked == pytest.approx(0.8, abs=0.03)
+    assert random == pytest.approx(0.1 * 94 / 95, abs=0.03)
+    assert kept == pytest.approx(0.1 + 0.1 / 95, abs=0.03)
+    # Nothing outside the selected positions changed.
+    unselected = np.ones_like(ordinary, dtype=bool)
+    unselected[row_of, positions] = False
+    assert (out["token_ids"].numpy()[unselected] == ordinary[unselected]).all()

@@ -67,8 +67,8 @@ def test_the_committed_sentences_have_single_token_answers(shared_data):
 
     vocabulary = set(load_vocabulary(UNCASED_VOCABULARY))
     sentences, answers = read_cloze_sentences(SENTENCES)
-    assert len(sentences) == 40
-    assert len(set(sentences)) == 40
+    assert len(sentences) == 100
+    assert len(set(sentences)) == 100
     not_tokens = sorted(set().union(*answers) - vocabulary)
     assert not_tokens == []
 

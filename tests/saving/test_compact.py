@@ -134,7 +134,7 @@ def test_float16_file_is_a_plain_keras_file(trained, tmp_path):
 
 def test_a_task_model_runner_reads_an_int8_file(trained, tmp_path):
     from kbert.saving.compact import save_compact
-    from kbert.training.finetune import load_backbone
+    from kbert.training.finetuning import load_backbone
 
     _, path, _ = trained
     save_compact(path, tmp_path / "int8.keras", dtype="int8")

@@ -23,12 +23,16 @@ def test_schedule_warms_up_then_decays_linearly():
 
 
 def test_schedule_serializes_and_checks_arguments():
-    schedule = WarmupLinearDecay(3e-4, total_steps=50, warmup_steps=5)
+    arguments = dict(
+        peak_learning_rate=3e-4, total_steps=50, warmup_steps=5,
+        end_learning_rate=1e-6, micro_batches_per_step=2,
+    )
+    schedule = WarmupLinearDecay(**arguments)
     rebuilt = keras.saving.deserialize_keras_object(
         keras.saving.serialize_keras_object(schedule)
     )
     assert isinstance(rebuilt, WarmupLinearDecay)
-    assert rebuilt.get_config() == schedule.get_config()
+    assert rebuilt.get_config() == arguments
     with pytest.raises(ValueError, match="warmup_steps=60"):
         WarmupLinearDecay(1e-4, total_steps=50, warmup_steps=60)
     with pytest.raises(ValueError, match="peak_learning_rate=0"):

@@ -1,7 +1,28 @@
-"""Argument checks shared by the layers and models.
+"""Argument checks for every package: layers and models, data, training
+settings.
 
 Each check raises a `ValueError` naming the argument and the value it got.
 """
+
+
+def check_int(name, value, minimum, maximum=None, reason=""):
+    """An int (not a bool) in [minimum, maximum] (no upper limit when
+    `maximum` is None); `reason` says why, e.g. " (room for [CLS])"."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int)
+        or value < minimum
+        or (maximum is not None and value > maximum)
+    ):
+        wanted = (
+            f"an int >= {minimum}"
+            if maximum is None
+            else f"an int from {minimum} to {maximum}"
+        )
+        raise ValueError(
+            f"Received an invalid value for `{name}`: expected {wanted}"
+            f"{reason}. Received: {name}={value!r}"
+        )
 
 
 def check_positive_int(name, value):
@@ -21,6 +42,40 @@ def check_rate(name, value):
         raise ValueError(
             f"Received an invalid value for `{name}`: expected a float in "
             f"[0, 1). Received: {name}={value!r}"
+        )
+
+
+def check_probability(name, value):
+    """A number in [0, 1] (a masking rate, a share of the data)."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not (0.0 <= value <= 1.0)
+    ):
+        raise ValueError(
+            f"Received an invalid value for `{name}`: expected a number in "
+            f"[0, 1]. Received: {name}={value!r}"
+        )
+
+
+def check_fraction(name, value):
+    """A number in (0, 1]: a share that cannot be empty."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not (0.0 < value <= 1.0)
+    ):
+        raise ValueError(
+            f"Received an invalid value for `{name}`: expected a number in "
+            f"(0, 1]. Received: {name}={value!r}"
+        )
+
+
+def check_choice(name, value, choices):
+    if value not in choices:
+        raise ValueError(
+            f"Received an invalid value for `{name}`: expected one of "
+            f"{list(choices)}. Received: {name}={value!r}"
         )
 
 

@@ -1,0 +1,236 @@
+"""One fine-tuning run and one evaluation, for every task.
+
+`run_finetuning(settings)` is flat: seed, load a backbone (a `.keras` file
+or a preset) and its tokenizer, read the task's training data, build its
+model (or continue the one in the model file), fit, evaluate, save the
+fine-tuned `.keras` and a metrics JSON. `run_evaluation(settings)` loads a
+fine-tuned model and evaluates it the same way. What differs per task is
+its `Task` in `TASKS`; the `finetune` and `evaluate` commands are thin
+argument parsers over these two functions.
+"""
+
+import dataclasses
+import json
+import math
+import os
+import time
+
+from kbert.training.finetuning.glue import GlueTask
+from kbert.training.finetuning.ner import NerTask
+from kbert.training.finetuning.squad import SquadTask
+
+# Sub-command -> task. A new task is a module with a `Task` subclass, and
+# one more entry here.
+TASKS = {task.name: task for task in (GlueTask, NerTask, SquadTask)}
+MODEL_FILE = "model.keras"
+METRICS_FILE = "metrics.json"
+
+
+def task_for(settings):
+    """The `Task` serving a run with `settings`."""
+    for task in TASKS.values():
+        kinds = (task.settings_class, task.evaluation_settings_class)
+        if isinstance(settings, kinds):
+            return task(settings)
+    raise ValueError(
+        f"No fine-tuning task reads {type(settings).__name__}; known: "
+        f"{sorted(TASKS)}."
+    )
+
+
+def load_backbone(model=None, preset=None, vocabulary=None, lowercase=True):
+    """A backbone and its tokenizer from a `.keras` file or a preset.
+
+    Args:
+        model: path to a `.keras` holding a `BertBackbone` or any kbert task
+            model (its backbone is used).
+        preset: a preset name, for a randomly initialised backbone.
+        vocabulary: a vocab.txt; required with `preset` and with a model
+            that carries no vocabulary.
+        lowercase: casing of `vocabulary` when given with a preset.
+
+    Returns:
+        `(backbone, tokenizer, loaded)`: `loaded` is the model in the
+        `.keras` file (None with a preset), for `continued`.
+    """
+    from kbert.models import BertBackbone
+    from kbert.saving import load_model
+    from kbert.text import BertTokenizer, load_vocabulary
+
+    if (model is None) == (preset is None):
+        raise ValueError("Give exactly one of --model FILE and --preset NAME.")
+    loaded = None
+    if model is not None:
+        if not os.path.isfile(model):
+            raise ValueError(f"No model file at {model!r}.")
+        loaded = load_model(model, compile=False)
+        backbone = getattr(loaded, "backbone", loaded)
+        if not isinstance(backbone, BertBackbone):
+            raise ValueError(
+                f"{model!r} holds a {type(loaded).__name__}, not a kbert "
+                "BertBackbone or task model."
+            )
+    else:
+        if vocabulary is None:
+            raise ValueError(
+                f"--preset {preset} builds a new model: give --vocabulary."
+            )
+        tokens = load_vocabulary(vocabulary)
+        backbone = BertBackbone.from_preset(
+            preset, vocabulary_size=len(tokens), lowercase=lowercase
+        )
+        backbone.set_vocabulary(tokens)
+    if vocabulary is not None and backbone.vocabulary is None:
+        backbone.set_vocabulary(load_vocabulary(vocabulary))
+    if backbone.vocabulary is None:
+        raise ValueError(
+            f"{model!r} carries no vocabulary: give --vocabulary vocab.txt."
+        )
+    tokenizer = BertTokenizer(backbone.vocabulary, lowercase=backbone.lowercase)
+    return backbone, tokenizer, loaded
+
+
+def load_task_model(path):
+    """A saved kbert task model and the tokenizer for its vocabulary."""
+    from kbert.saving import load_model
+    from kbert.text import BertTokenizer
+
+    if not os.path.isfile(path):
+        raise ValueError(f"No model file at {path!r}.")
+    model = load_model(path, compile=False)
+    backbone = getattr(model, "backbone", None)
+    if backbone is None or backbone.vocabulary is None:
+        raise ValueError(
+            f"{path!r} is not a kbert task model carrying a vocabulary."
+        )
+    return model, BertTokenizer(
+        backbone.vocabulary, lowercase=backbone.lowercase
+    )
+
+
+def continued(loaded, fresh):
+    """The model to train: `loaded` (the `--model` file's) when it is a task
+    model like `fresh` (the same class and head settings), so that a run
+    continues it, head included; otherwise `fresh`, a new head on its
+    backbone."""
+
+    def head(model):
+        config = model.get_config()
+        for key in ("backbone", "name", "trainable"):
+            config.pop(key, None)
+        return config
+
+    if type(loaded) is not type(fresh) or head(loaded) != head(fresh):
+        return fresh
+    print(
+        f"Continuing the {type(loaded).__name__} in the model file, its "
+        "head included.",
+        flush=True,
+    )
+    return loaded
+
+
+def fit(model, data, settings):
+    """Shuffled mini-batch fine-tuning with BERT's AdamW schedule, on
+    batches of examples of similar length (`length_batches`); returns the
+    loss of each epoch."""
+    from kbert.training.length_batches import length_grouped_batches
+    from kbert.training.optimizer import (
+        layer_decay_multipliers,
+        make_optimizer,
+    )
+
+    count = len(data.features["token_ids"])
+    steps_per_epoch = math.ceil(count / settings.batch_size)
+    total_steps = max(1, steps_per_epoch * settings.epochs)
+    multipliers = None
+    if settings.layer_decay is not None:
+        multipliers = layer_decay_multipliers(
+            model.backbone, settings.layer_decay
+        )
+    model.compile(
+        optimizer=make_optimizer(
+            settings.learning_rate,
+            total_steps=total_steps,
+            warmup_steps=int(settings.warmup_proportion * total_steps),
+            learning_rate_multipliers=multipliers,
+        )
+    )
+    parts = (data.features, data.labels)
+    if data.weights is not None:
+        parts += (data.weights,)
+    dataset = length_grouped_batches(
+        parts, settings.batch_size, seed=settings.seed
+    ).prefetch(2)
+    history = model.fit(
+        dataset,
+        epochs=settings.epochs,
+        verbose=settings.verbose,
+        shuffle=False,  # the dataset is shuffled above
+    )
+    return [float(value) for value in history.history["loss"]]
+
+
+def run_finetuning(settings):
+    """Fine-tunes the task model `settings` names and evaluates it.
+
+    Args:
+        settings: a task's `FineTuneSettings` (`GlueSettings`,
+            `NerSettings`, `SquadSettings`).
+
+    Returns:
+        The metrics, as written to `settings.output`/metrics.json beside
+        the fine-tuned model.keras.
+    """
+    import keras
+
+    task = task_for(settings)
+    started = time.time()
+    keras.utils.set_random_seed(settings.seed)
+    backbone, tokenizer, loaded = load_backbone(
+        settings.model, settings.preset, settings.vocabulary
+    )
+    data = task.training_data(tokenizer)
+    model = continued(loaded, task.build_model(backbone))
+    losses = fit(model, data, settings)
+    metrics = {
+        **task.result_fields(),
+        "metrics": task.evaluate(model, tokenizer),
+        **data.counts,
+        "train_losses": losses,
+        "backend": keras.backend.backend(),
+        "wall_time_s": round(time.time() - started, 1),
+        "settings": {
+            key: value
+            for key, value in dataclasses.asdict(settings).items()
+            if key != "verbose"
+        },
+    }
+    os.makedirs(settings.output, exist_ok=True)
+    model.save(os.path.join(settings.output, MODEL_FILE))
+    with open(os.path.join(settings.output, METRICS_FILE), "w") as file:
+        json.dump(metrics, file, indent=2, sort_keys=True)
+        file.write("\n")
+    task.write_outputs()
+    return metrics
+
+
+def run_evaluation(settings):
+    """The metrics of a fine-tuned model on the task's evaluation data.
+
+    Args:
+        settings: a task's `EvaluationSettings` (`GlueEvaluationSettings`,
+            ...).
+
+    Returns:
+        The metrics dict.
+    """
+    task = task_for(settings)
+    if settings.model is None:
+        # The settings allow no model only where saved predictions are
+        # scored instead (`evaluate squad --predictions`).
+        return task.score_predictions()
+    model, tokenizer = load_task_model(settings.model)
+    metrics = task.evaluate(model, tokenizer)
+    task.write_outputs()
+    return metrics
