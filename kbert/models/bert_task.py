@@ -71,3 +71,15 @@ class BertTask(NamedInputsModel):
             config["backbone"]
         )
         return cls(**config)
+
+    def compile_from_config(self, config):
+        """Compiles a loaded model with its saved compile settings.
+
+        Keras skips (with a warning) models whose `compile` is overridden,
+        as every kbert task model's is (for BERT's default losses); the
+        saved settings are complete, so they are passed to it as they are.
+        """
+        config = keras.saving.deserialize_keras_object(config)
+        self.compile(**config)
+        if self.built:
+            self.optimizer.build(self.trainable_variables)

@@ -23,8 +23,11 @@ def load_model(path, compile=True):
     """
     import keras
 
-    # Registers kbert's classes with keras' serialization before loading.
+    # Registers kbert's classes with keras' serialization before loading
+    # (the models, and the optimizer and schedule a compiled file names).
     import kbert.models  # noqa: F401
+    import kbert.training.scaled_adamw  # noqa: F401
+    import kbert.training.warmup_linear_decay  # noqa: F401
 
     if not os.path.isfile(path):
         raise FileNotFoundError(f"Missing model file: {path} does not exist.")
