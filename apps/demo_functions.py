@@ -94,13 +94,13 @@ def load_demo_models(name, path):
         the `model`; paraphrase -> `paraphrase` pipeline and `embedder`;
         qa -> `qa` pipeline.
     """
-    from kbert.saving import load_model
     from kbert.convert.sentence_embedder import SentenceEmbedder
     from kbert.pipelines import (
         FillMaskPipeline,
         QuestionAnsweringPipeline,
         SentencePairPipeline,
     )
+    from kbert.saving import load_model
 
     if name not in MODEL_NAMES:
         raise ValueError(

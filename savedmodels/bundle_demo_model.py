@@ -42,9 +42,9 @@ def main(argv=None):
     parser.add_argument("--models-dir", default=str(REPO / "savedmodels"))
     args = parser.parse_args(argv)
 
+    from kbert.models import BertClassifier
     from kbert.saving import load_model
     from kbert.saving.compact import save_compact
-    from kbert.models import BertClassifier
 
     folder = Path(args.models_dir) / args.name
     folder.mkdir(parents=True, exist_ok=True)

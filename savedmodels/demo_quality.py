@@ -67,9 +67,9 @@ def qa_predictions_saved_model(path, examples):
 
 
 def evaluate_qa(folder, max_questions=None):
-    from kbert.saving import load_model
     from kbert.evaluation import squad_scores
     from kbert.export import export_saved_model
+    from kbert.saving import load_model
 
     articles, examples = squad_eval_half(max_questions)
     asked = {e.id for e in examples}
@@ -109,10 +109,10 @@ def evaluate_qa(folder, max_questions=None):
 
 
 def evaluate_paraphrase(folder):
-    from kbert.saving import load_model
     from kbert.data.glue import read_glue
     from kbert.evaluation.glue_metrics import accuracy, binary_f1
     from kbert.pipelines import SentencePairPipeline
+    from kbert.saving import load_model
 
     examples = read_glue("mrpc", DATA / "glue" / "MRPC" / "dev.tsv")
     pipeline = SentencePairPipeline(load_model(str(folder / "model.keras")))

@@ -23,9 +23,19 @@ def installed(tmp_path_factory):
     )
     python = venv / "bin" / "python"
     result = subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", "--no-deps",
-         "--no-build-isolation", "--no-index", str(REPO)],
-        capture_output=True, text=True,
+        [
+            str(python),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            str(REPO),
+        ],
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     return python
@@ -38,14 +48,19 @@ def run(python, cwd, *args, env=None):
         if name not in ("PYTHONPATH", "KBERT_DATA_DIR", "KBERT_MODELS_DIR")
     }
     return subprocess.run(
-        [str(python), *args], cwd=cwd, capture_output=True, text=True,
+        [str(python), *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
         env={**environment, "TF_CPP_MIN_LOG_LEVEL": "3", **(env or {})},
         timeout=300,
     )
 
 
 def test_the_installed_package_is_the_one_imported(installed, tmp_path):
-    result = run(installed, tmp_path, "-c", "import kbert; print(kbert.__file__)")
+    result = run(
+        installed, tmp_path, "-c", "import kbert; print(kbert.__file__)"
+    )
     assert result.returncode == 0, result.stderr
     location = result.stdout.strip()
     assert "site-packages" in location
@@ -61,8 +76,9 @@ def test_data_dir_comes_from_the_environment_or_the_working_directory(
     )
     result = run(installed, tmp_path, "-c", code)
     assert result.stdout.strip() == os.path.join("..", "shared", "data")
-    result = run(installed, tmp_path, "-c", code,
-                 env={"KBERT_DATA_DIR": "/data/here"})
+    result = run(
+        installed, tmp_path, "-c", code, env={"KBERT_DATA_DIR": "/data/here"}
+    )
     assert result.stdout.strip() == "/data/here"
 
 
@@ -71,8 +87,17 @@ def test_a_command_runs_from_another_directory(installed, tmp_path):
     with gzip.open(part, "wt", encoding="utf-8") as handle:
         handle.write("One article. Two sentences.\n\nAnother one.\n")
     result = run(
-        installed, tmp_path, "-m", "kbert", "corpus", "--source",
-        "wikipedia", "--input", "part.txt.gz", "--output", "corpus.txt",
+        installed,
+        tmp_path,
+        "-m",
+        "kbert",
+        "corpus",
+        "--source",
+        "wikipedia",
+        "--input",
+        "part.txt.gz",
+        "--output",
+        "corpus.txt",
     )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "corpus.txt").read_text(encoding="utf-8") == (

@@ -75,8 +75,8 @@ def export_missing(models_dir, names):
         output = serving_folder(models_dir, name)
         if output.is_dir() and any(output.iterdir()):
             continue
-        from kbert.saving import load_model
         from kbert.export import export_saved_model
+        from kbert.saving import load_model
 
         print(f"{name}: exporting for TF Serving to {output} ...", flush=True)
         # A pretrainer exports as fill-mask, its default serving kind.

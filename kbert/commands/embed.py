@@ -45,8 +45,8 @@ def _read_lines(path):
 
 
 def run(args):
-    from kbert.saving import load_model
     from kbert.convert.sentence_embedder import SentenceEmbedder
+    from kbert.saving import load_model
 
     try:
         embedder = SentenceEmbedder(

@@ -58,8 +58,8 @@ def run(args):
             f"{keras.backend.backend()} backend; run with "
             "KERAS_BACKEND=tensorflow."
         )
-    from kbert.saving import load_model
     from kbert.export import export_saved_model
+    from kbert.saving import load_model
 
     try:
         kind = export_saved_model(

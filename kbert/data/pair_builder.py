@@ -3,6 +3,7 @@
 import random
 
 import numpy as np
+
 from kbert.validation import check_int, check_probability
 
 # Columns of the instance arrays `PairBuilder.build_epoch` returns.

@@ -191,7 +191,7 @@ class TokenizedCorpus:
             A `TokenizedCorpus`; sentences that tokenize to nothing and
             documents left empty are dropped.
         """
-        ids, starts, sentence_lengths, document_lengths = [], [], [], []
+        ids, starts, sentence_lengths = [], [], []
         pending = []  # sentences not yet tokenized
         owners = []  # the document (index) of each pending sentence
         counts = []  # kept sentences per document, filled as batches run

@@ -29,7 +29,7 @@ def read_wikipedia(path):
             text at all.
 
     Example:
-    >>> articles = read_wikipedia("enwiki-wikitasks-01.txt.gz")  # doctest: +SKIP
+    >>> articles = read_wikipedia("wikitasks-01.txt.gz")  # doctest: +SKIP
     >>> next(articles)[:2]  # doctest: +SKIP
     ['First sentence of the article.', 'Second sentence.']
     """

@@ -2,8 +2,8 @@
 
 import os
 
-from kbert.saving import backbone_of
 from kbert.models.bert_backbone import INPUT_NAMES
+from kbert.saving import backbone_of
 
 # The serving kinds of each model class; the first is the default.
 KINDS = {

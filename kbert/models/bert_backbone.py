@@ -9,13 +9,13 @@ from kbert.layers.activations import get_activation
 from kbert.layers.bert_embeddings import BertEmbeddings
 from kbert.layers.bert_encoder_block import BertEncoderBlock
 from kbert.layers.bert_pooler import BertPooler
+from kbert.models.named_inputs_model import NamedInputsModel
 from kbert.validation import (
     check_divisible,
     check_positive_float,
     check_positive_int,
     check_rate,
 )
-from kbert.models.named_inputs_model import NamedInputsModel
 
 INPUT_NAMES = ("token_ids", "segment_ids", "padding_mask")
 # Optional input: int32 (B, K) positions; `sequence_output` then holds only

@@ -3,13 +3,13 @@
 import keras
 from keras import ops
 
+from kbert.models.bert_backbone import id_inputs
+from kbert.models.bert_task import BertTask, bert_adamw, head_dense
 from kbert.validation import (
     check_label_names,
     check_positive_int,
     check_rate,
 )
-from kbert.models.bert_backbone import id_inputs
-from kbert.models.bert_task import BertTask, bert_adamw, head_dense
 
 
 @keras.saving.register_keras_serializable(package="kbert")

@@ -1,6 +1,7 @@
 """`[CLS] A [SEP] (B [SEP])` packing with longest-first truncation."""
 
 import tensorflow as tf
+
 from kbert.validation import check_int
 
 

@@ -161,8 +161,8 @@ def _starting_model(settings):
     """
     if not settings["init_from"]:
         return None
-    from kbert.saving import load_model
     from kbert.models import BertPretrainer
+    from kbert.saving import load_model
 
     path = settings["init_from"]
     start = load_model(path)

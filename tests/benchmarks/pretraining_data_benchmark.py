@@ -256,11 +256,9 @@ def main():
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     sys.path.insert(0, str(REPO))
     from kbert.data import read_gutenberg, read_wikitext, write_corpus
-    from kbert.data.corpus_file import read_corpus
+    from kbert.data.corpus_file import iter_corpus
     from kbert.data.tokenized_corpus import TokenizedCorpus
     from kbert.text import BertTokenizer
-
-    from kbert.data.corpus_file import iter_corpus
 
     print(f"command: python {' '.join(sys.argv)}")
     workdir = Path(tempfile.mkdtemp(prefix="kbert-bench-"))

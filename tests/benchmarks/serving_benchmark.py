@@ -119,9 +119,9 @@ def build_models(model_path, root, seed):
     """Exports both SavedModels and writes both HF checkpoints under root."""
     import keras
 
-    from kbert.saving import backbone_of, load_model
     from kbert.export import export_saved_model
     from kbert.models import BertClassifier, BertQuestionAnswerer
+    from kbert.saving import backbone_of, load_model
 
     backbone = backbone_of(load_model(model_path))
     keras.utils.set_random_seed(seed)

@@ -8,12 +8,12 @@ import pytest
 
 from kbert.cli import main
 from kbert.convert import save_hf_checkpoint
-from kbert.saving import load_model
 from kbert.convert.sentence_embedder import (
     SentenceEmbedder,
     mean_pool_and_normalize,
 )
 from kbert.models import BertBackbone
+from kbert.saving import load_model
 
 MIN_COSINE = 0.9999
 

@@ -89,7 +89,9 @@ def test_the_file_path_reports_progress_and_caches(
     lines = len(wikipedia_corpus.read_text(encoding="utf-8").splitlines())
     assert f"lines: {lines:,}/{lines:,} (100%)" in capsys.readouterr().err
     # The second call reads the cache: the same arrays, no tokenizer built.
-    cached = tokenize_corpus_file(wikipedia_corpus, vocabulary, cache_dir=tmp_path)
+    cached = tokenize_corpus_file(
+        wikipedia_corpus, vocabulary, cache_dir=tmp_path
+    )
     assert_same(cached, corpus)
 
 
@@ -117,4 +119,8 @@ def test_every_sentence_starts_a_word(tokenizer):
     corpus = TokenizedCorpus.from_documents([["Hello", "world"]], tokenizer)
     assert corpus.word_starts.tolist() == [True, True]
     corpus = TokenizedCorpus.from_documents([["unaffable"]], tokenizer)
-    assert corpus.word_starts.tolist() == [True, False, False]  # three pieces of one word
+    assert corpus.word_starts.tolist() == [
+        True,
+        False,
+        False,
+    ]  # three pieces of one word

@@ -54,14 +54,18 @@ def test_articles_are_streamed_one_at_a_time(tmp_path):
     articles = read_wikipedia(write_gzip(tmp_path / "p.txt.gz", data))
     assert next(articles) == EXPECTED[0]
     assert next(articles) == EXPECTED[1]
-    with pytest.raises(ValueError, match=r"line 7 is not valid UTF-8.*b'\\xff'"):
+    with pytest.raises(
+        ValueError, match=r"line 7 is not valid UTF-8.*b'\\xff'"
+    ):
         next(articles)
 
 
 @pytest.mark.parametrize("data", [b"", b"\n\n  \n"])
 def test_a_file_without_text_is_an_error(tmp_path, data):
     path = write_gzip(tmp_path / "empty.txt.gz", data)
-    with pytest.raises(ValueError, match="empty.txt.gz: the file holds no text"):
+    with pytest.raises(
+        ValueError, match="empty.txt.gz: the file holds no text"
+    ):
         list(read_wikipedia(path))
 
 
@@ -69,7 +73,9 @@ def test_a_corrupt_gzip_file_is_an_error(tmp_path):
     whole = gzip.compress(ARTICLES.encode("utf-8") * 50)
     path = tmp_path / "cut.txt.gz"
     path.write_bytes(whole[: len(whole) // 2])
-    with pytest.raises(ValueError, match="cut.txt.gz: the gzip data is corrupt"):
+    with pytest.raises(
+        ValueError, match="cut.txt.gz: the gzip data is corrupt"
+    ):
         list(read_wikipedia(path))
 
 
@@ -80,14 +86,27 @@ def test_a_missing_file_is_an_error(tmp_path):
 
 def test_corpus_command_writes_googles_format(tmp_path, capsys):
     first = write_gzip(tmp_path / "a.txt.gz", ARTICLES.encode("utf-8"))
-    second = write_gzip(tmp_path / "b.txt.gz", b"Zinc is a metal. It is grey.\n")
+    second = write_gzip(
+        tmp_path / "b.txt.gz", b"Zinc is a metal. It is grey.\n"
+    )
     output = tmp_path / "corpus.txt"
     code = cli.main(
-        ["corpus", "--source", "wikipedia", "--input", str(first),
-         str(second), "--output", str(output)]
+        [
+            "corpus",
+            "--source",
+            "wikipedia",
+            "--input",
+            str(first),
+            str(second),
+            "--output",
+            str(output),
+        ]
     )
     assert code == 0
-    assert read_corpus(output) == [*EXPECTED, ["Zinc is a metal.", "It is grey."]]
+    assert read_corpus(output) == [
+        *EXPECTED,
+        ["Zinc is a metal.", "It is grey."],
+    ]
     captured = capsys.readouterr()
     assert "wrote 4 documents, 9 sentences" in captured.out
     assert "documents read: 4" in captured.err  # the progress line
@@ -97,12 +116,24 @@ def test_corpus_command_cuts_articles(tmp_path):
     path = write_gzip(tmp_path / "a.txt.gz", ARTICLES.encode("utf-8"))
     output = tmp_path / "corpus.txt"
     code = cli.main(
-        ["corpus", "--source", "wikipedia", "--input", str(path),
-         "--output", str(output), "--max-document-sentences", "2"]
+        [
+            "corpus",
+            "--source",
+            "wikipedia",
+            "--input",
+            str(path),
+            "--output",
+            str(output),
+            "--max-document-sentences",
+            "2",
+        ]
     )
     assert code == 0
     assert read_corpus(output) == [
-        EXPECTED[0][:2], EXPECTED[0][2:], EXPECTED[1][:2], EXPECTED[1][2:],
+        EXPECTED[0][:2],
+        EXPECTED[0][2:],
+        EXPECTED[1][:2],
+        EXPECTED[1][2:],
         EXPECTED[2],
     ]
 
@@ -115,8 +146,16 @@ def test_corpus_command_error_names_the_file_and_keeps_the_old_output(
     output = tmp_path / "corpus.txt"
     output.write_text("an earlier corpus\n", encoding="utf-8")
     code = cli.main(
-        ["corpus", "--source", "wikipedia", "--input", str(good), str(bad),
-         "--output", str(output)]
+        [
+            "corpus",
+            "--source",
+            "wikipedia",
+            "--input",
+            str(good),
+            str(bad),
+            "--output",
+            str(output),
+        ]
     )
     assert code == 1
     err = capsys.readouterr().err
@@ -124,14 +163,28 @@ def test_corpus_command_error_names_the_file_and_keeps_the_old_output(
     # Nothing half-written: the earlier file is untouched, no temporary left.
     assert output.read_text(encoding="utf-8") == "an earlier corpus\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "bad.txt.gz", "corpus.txt", "good.txt.gz"]
+        "bad.txt.gz",
+        "corpus.txt",
+        "good.txt.gz",
+    ]
 
 
-def test_corpus_command_refuses_a_bad_piece_size_before_reading(tmp_path, capsys):
+def test_corpus_command_refuses_a_bad_piece_size_before_reading(
+    tmp_path, capsys
+):
     output = tmp_path / "corpus.txt"
     code = cli.main(
-        ["corpus", "--source", "wikipedia", "--input", str(tmp_path / "no.gz"),
-         "--output", str(output), "--max-document-sentences", "1"]
+        [
+            "corpus",
+            "--source",
+            "wikipedia",
+            "--input",
+            str(tmp_path / "no.gz"),
+            "--output",
+            str(output),
+            "--max-document-sentences",
+            "1",
+        ]
     )
     assert code == 1
     assert "max_sentences=1" in capsys.readouterr().err

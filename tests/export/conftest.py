@@ -78,8 +78,8 @@ def exported(tmp_path_factory):
         pytest.skip(f"the BERT vocabulary is not at {VOCABULARY}")
     import keras
 
-    from kbert.saving import load_model
     from kbert.export import export_saved_model
+    from kbert.saving import load_model
 
     keras.utils.set_random_seed(7)
     root = tmp_path_factory.mktemp("exports")

@@ -37,11 +37,11 @@ def test_bundled_qa_saved_model_answers_as_the_pipeline(tmp_path, shared_data):
     """The first 64 questions of the SQuAD evaluation half: the text-in
     SavedModel (fresh process, no tensorflow_text) gives the pipeline's
     answers, and both score the same EM/F1."""
-    from kbert.saving import load_model
     from kbert.data.squad import load_squad_json, squad_examples
     from kbert.evaluation import squad_scores
     from kbert.export import export_saved_model
     from kbert.pipelines import QuestionAnsweringPipeline
+    from kbert.saving import load_model
     from tests.export.conftest import serve
 
     dataset = load_squad_json(shared_data / "squad_v1.1" / "dev-v1.1.json.gz")

@@ -75,8 +75,8 @@ def torch_model(tmp_path_factory):
 
 
 def expected_pairs(path):
-    from kbert.saving import load_model
     from kbert.pipelines import SentencePairPipeline
+    from kbert.saving import load_model
 
     pipeline = SentencePairPipeline(load_model(str(path)))
     return pipeline(PAIRS["text_a"], PAIRS["text_b"])

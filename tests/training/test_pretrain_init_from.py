@@ -63,8 +63,8 @@ def test_a_run_at_a_negligible_learning_rate_keeps_the_starting_weights(
 def test_a_pretrainer_starts_the_run_with_its_own_heads(
     tiny_corpus, saved_backbone, tmp_path, capsys
 ):
-    from kbert.saving import load_model
     from kbert.models import BertPretrainer
+    from kbert.saving import load_model
     from kbert.training.pretrain import pretrain
 
     _, backbone = saved_backbone
@@ -104,8 +104,8 @@ def test_a_pretrainer_starts_the_run_with_its_own_heads(
 def test_the_backbone_can_train_slower_than_the_heads(
     tiny_corpus, saved_backbone, tmp_path
 ):
-    from kbert.saving import load_model
     from kbert.models import BertPretrainer
+    from kbert.saving import load_model
     from kbert.training.pretrain import _backbone_multipliers, pretrain
 
     _, backbone = saved_backbone
