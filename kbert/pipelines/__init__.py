@@ -4,10 +4,13 @@ Each pipeline wraps a Keras model and the tokenizer built from the
 vocabulary it carries, and returns plain Python values. The demo app calls
 these; the text-in SavedModels of `kbert.export` compute the same results
 inside a TensorFlow graph, and tests hold the two to each other.
+`pipeline(task, model)` (also `kbert.pipeline`) wraps them in the output
+formats of Hugging Face `transformers` pipelines.
 """
 
 from kbert.pipelines.attention_maps import attention_maps
 from kbert.pipelines.fill_mask_pipeline import FillMaskPipeline
+from kbert.pipelines.pipeline_entry import TASKS, pipeline
 from kbert.pipelines.question_answering_pipeline import (
     QuestionAnsweringPipeline,
 )
@@ -20,6 +23,8 @@ __all__ = [
     "FillMaskPipeline",
     "QuestionAnsweringPipeline",
     "SentencePairPipeline",
+    "TASKS",
     "TokenClassificationPipeline",
     "attention_maps",
+    "pipeline",
 ]

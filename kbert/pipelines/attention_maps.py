@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from kbert.saving import backbone_of
 from kbert.pipelines import text_inputs
+from kbert.saving import backbone_of
 
 
 def attention_maps(

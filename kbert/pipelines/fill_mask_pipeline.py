@@ -80,7 +80,18 @@ class FillMaskPipeline:
             results.extend(self._predict([self.token_ids(t) for t in batch]))
         return results
 
-    def _predict(self, rows):
+    def mask_probabilities(self, rows):
+        """Token probabilities at the `[MASK]`s of packed rows.
+
+        Args:
+            rows: lists of ids, as `token_ids` makes them.
+
+        Returns:
+            `(positions, probabilities)`: per row, the positions of its
+            masks in order, and float32 `(N, P, V)` probabilities (row
+            `r`'s mask `m` at `[r, m]`; slots past a row's masks are
+            filler).
+        """
         token_ids, padding_mask = text_inputs.pad_rows(
             rows, self.tokenizer.pad_id
         )
@@ -101,7 +112,10 @@ class FillMaskPipeline:
                 "mask_positions": mask_positions,
             },
         )["mlm"]
-        probabilities = text_inputs.softmax(logits)  # (B, P, V)
+        return positions, text_inputs.softmax(logits)  # (B, P, V)
+
+    def _predict(self, rows):
+        positions, probabilities = self.mask_probabilities(rows)
         # Most likely first; equal probabilities keep the lower id first.
         best = np.argsort(-probabilities, axis=-1, kind="stable")
         best = best[..., : self.top_k]

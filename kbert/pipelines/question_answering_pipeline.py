@@ -68,18 +68,58 @@ class QuestionAnsweringPipeline:
             span) and `candidates` (up to `n_best_size` distinct spans,
             best first, each a dict with `text`, `score`, `start`, `end`).
         """
-        from kbert.data.squad import SquadExample, squad_features
         from kbert.evaluation import decode_answers
 
         questions = text_inputs.check_texts(questions, "questions")
         contexts = text_inputs.check_texts(contexts, "contexts")
+        if not questions and not contexts:
+            return []
+        windows, start_logits, end_logits = self.window_logits(
+            questions, contexts
+        )
+        _, n_best = decode_answers(
+            contexts,
+            windows,
+            start_logits,
+            end_logits,
+            n_best_size=self.n_best_size,
+            max_answer_length=self.max_answer_length,
+        )
+        results = []
+        for index in range(len(questions)):
+            candidates = n_best[index]
+            best = candidates[0] if candidates else None
+            results.append(
+                {
+                    "answer": best["text"] if best else "",
+                    "start": best["start"] if best else -1,
+                    "end": best["end"] if best else -1,
+                    "score": best["score"] if best else float("-inf"),
+                    "candidates": candidates,
+                }
+            )
+        return results
+
+    def window_logits(self, questions, contexts):
+        """The windows of each question and their start and end logits.
+
+        Args:
+            questions, contexts: lists of str of the same length (not
+                empty).
+
+        Returns:
+            `(windows, start_logits, end_logits)`: `squad_features`' dict of
+            window arrays (`example_index`, `token_offsets`, `max_context`,
+            the model inputs) and float32 `(W, sequence_length)` logits
+            (-1e9 on padding), ready for `kbert.evaluation.decode_answers`.
+        """
+        from kbert.data.squad import SquadExample, squad_features
+
         if len(questions) != len(contexts):
             raise ValueError(
                 "`questions` and `contexts` must pair up; received "
                 f"{len(questions)} and {len(contexts)} texts."
             )
-        if not questions:
-            return []
         examples = [
             SquadExample(str(index), question, context, ())
             for index, (question, context) in enumerate(
@@ -93,29 +133,7 @@ class QuestionAnsweringPipeline:
             doc_stride=self.doc_stride,
             max_query_length=self.max_query_length,
         )
-        start_logits, end_logits = self._logits(windows)
-        _, n_best = decode_answers(
-            contexts,
-            windows,
-            start_logits,
-            end_logits,
-            n_best_size=self.n_best_size,
-            max_answer_length=self.max_answer_length,
-        )
-        results = []
-        for index in range(len(examples)):
-            candidates = n_best[index]
-            best = candidates[0] if candidates else None
-            results.append(
-                {
-                    "answer": best["text"] if best else "",
-                    "start": best["start"] if best else -1,
-                    "end": best["end"] if best else -1,
-                    "score": best["score"] if best else float("-inf"),
-                    "candidates": candidates,
-                }
-            )
-        return results
+        return (windows, *self._logits(windows))
 
     def _logits(self, windows):
         """Start and end logits `(W, sequence_length)` of every window."""

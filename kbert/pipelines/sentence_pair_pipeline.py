@@ -66,12 +66,15 @@ class SentencePairPipeline:
         self.tokenizer = text_inputs.tokenizer_for(model)
 
     def encode(self, texts_a, texts_b):
-        """Packed `token_ids`, `segment_ids`, `padding_mask` of the pairs."""
+        """Packed `token_ids`, `segment_ids`, `padding_mask` of the pairs
+        (of single texts, `[CLS] a [SEP]`, when `texts_b` is None)."""
         from kbert.text import pack_segments
 
         features = pack_segments(
             self.tokenizer.tokenize(texts_a)["token_ids"],
-            self.tokenizer.tokenize(texts_b)["token_ids"],
+            None
+            if texts_b is None
+            else self.tokenizer.tokenize(texts_b)["token_ids"],
             sequence_length=self.sequence_length,
             cls_id=self.tokenizer.cls_id,
             sep_id=self.tokenizer.sep_id,
@@ -97,20 +100,36 @@ class SentencePairPipeline:
                 "`texts_a` and `texts_b` must pair up; received "
                 f"{len(texts_a)} and {len(texts_b)} texts."
             )
-        results = []
+        return self._results(self.logits(texts_a, texts_b))
+
+    def logits(self, texts_a, texts_b=None):
+        """The model's raw outputs for pairs, or for single texts.
+
+        Args:
+            texts_a: list of str.
+            texts_b: list of str of the same length, or None to classify
+                each text of `texts_a` alone (`[CLS] a [SEP]`).
+
+        Returns:
+            float32 `(N, classes)`: logits (NSP logits for a pretrainer),
+            or `(N, 1)` regression outputs.
+        """
+        batches = []
         for first in range(0, len(texts_a), text_inputs.BATCH_SIZE):
             stop = first + text_inputs.BATCH_SIZE
-            if not texts_a[first:stop]:
-                break
-            inputs = self.encode(texts_a[first:stop], texts_b[first:stop])
+            inputs = self.encode(
+                texts_a[first:stop],
+                None if texts_b is None else texts_b[first:stop],
+            )
             if self.output == "nsp":
                 # The pretrainer also wants mask positions; NSP ignores them.
                 inputs["mask_positions"] = np.zeros(
                     (len(inputs["token_ids"]), 1), "int32"
                 )
-            logits = text_inputs.run_model(self.model, inputs)[self.output]
-            results.extend(self._results(logits))
-        return results
+            outputs = text_inputs.run_model(self.model, inputs)
+            batches.append(outputs[self.output])
+        width = 1 if self.is_regression else len(self.label_names)
+        return np.concatenate(batches) if batches else np.zeros((0, width))
 
     def _results(self, logits):
         if self.is_regression:

@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from kbert.saving import backbone_of
 from kbert.models.bert_backbone import INPUT_NAMES
+from kbert.saving import backbone_of
 from kbert.validation import check_int
 
 # Texts per forward pass.
@@ -22,6 +22,19 @@ def tokenizer_for(model):
             "attaches one) or call `backbone.set_vocabulary(...)`."
         )
     return BertTokenizer(backbone.vocabulary, lowercase=backbone.lowercase)
+
+
+def check_model_kind(task, model, classes, needed):
+    """Fails unless `model` is an instance of `classes`.
+
+    Raises:
+        ValueError: naming `task`, what it `needed` and the model's class.
+    """
+    if not isinstance(model, classes):
+        raise ValueError(
+            f"The {task!r} pipeline needs {needed}; received "
+            f"{type(model).__name__}."
+        )
 
 
 def check_texts(texts, name):

@@ -92,7 +92,19 @@ class TokenClassificationPipeline:
             )
         return results
 
-    def _tag(self, texts):
+    def token_logits(self, texts):
+        """Tag logits of every WordPiece of a batch of texts.
+
+        Args:
+            texts: list of str.
+
+        Returns:
+            `(encoded, logits)`: the tokenizer's `encode_batch(texts)` (ids,
+            tokens, character offsets, word ids; not truncated) and float32
+            `(N, T, tags)` logits; piece `p` of a text sits at position
+            `p + 1` (after `[CLS]`), and pieces past `sequence_length - 2`
+            were cut off.
+        """
         encoded = self.tokenizer.encode_batch(texts)
         keep = self.sequence_length - 2
         rows = [
@@ -112,6 +124,11 @@ class TokenClassificationPipeline:
                 "padding_mask": padding_mask,
             },
         )["logits"]
+        return encoded, logits
+
+    def _tag(self, texts):
+        encoded, logits = self.token_logits(texts)
+        keep = self.sequence_length - 2
         tags = np.argmax(logits, axis=-1)
         results = []
         for row, (text, item) in enumerate(zip(texts, encoded)):
