@@ -52,9 +52,18 @@ HELP = {
 }
 
 
+# Commands that never load TensorFlow (they start faster without it).
+WITHOUT_TENSORFLOW = ("corpus",)
+
+
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="python -m kbert", description="BERT for Keras 3."
+    )
+    parser.add_argument(
+        "--verbose",
+        action="store_true",
+        help="show TensorFlow's C++ start-up lines (hidden by default)",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     subparsers.required = True
@@ -65,13 +74,21 @@ def build_parser():
 
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
-    # TensorFlow's C++ start-up chatter is noise on a command line.
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    verbose = argv[:1] == ["--verbose"]
+    if verbose:
+        argv = argv[1:]
+    else:
+        # TensorFlow's C++ start-up chatter is noise on a command line.
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     parser = build_parser()
     if not argv or argv[0] not in COMMANDS:
         parser.parse_args(argv)  # prints usage or an "invalid choice" error
         return 2
     name = argv[0]
+    if not verbose and name not in WITHOUT_TENSORFLOW:
+        from kbert.startup import import_tensorflow_quietly
+
+        import_tensorflow_quietly()
     module = importlib.import_module(f"kbert.commands.{COMMANDS[name]}")
     command_parser = argparse.ArgumentParser(
         prog=f"python -m kbert {name}", description=HELP[name]

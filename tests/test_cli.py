@@ -71,3 +71,24 @@ def test_every_command_and_subcommand_renders_its_help():
     pretrain_help = dict(rendered)["python -m kbert pretrain"]
     assert "1% of steps" in pretrain_help
     assert "(default: None)" not in pretrain_help
+
+
+STARTUP_NOISE = ("InitializeLog", "I0000", "E0000", "W0000", "cuInit")
+
+
+def test_commands_start_quietly_and_verbose_brings_the_lines_back(tmp_path):
+    quiet = kbert("info", "--preset", "bert_tiny")
+    assert quiet.returncode == 0
+    assert not [n for n in STARTUP_NOISE if n in quiet.stderr], quiet.stderr
+    loud = kbert("--verbose", "info", "--preset", "bert_tiny")
+    assert loud.returncode == 0
+    assert loud.stdout == quiet.stdout
+    # TensorFlow's own lines are back (this build always writes the
+    # absl preamble before its first message).
+    assert "InitializeLog" in loud.stderr
+    # Errors after start-up still reach stderr.
+    failed = kbert("convert", "--from", "keras", "--input",
+                   str(tmp_path / "missing.keras"), "--output",
+                   str(tmp_path / "out.keras"))
+    assert failed.returncode != 0
+    assert "missing.keras" in failed.stderr
