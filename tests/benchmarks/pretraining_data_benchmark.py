@@ -1,7 +1,7 @@
 """Pretraining input pipeline speed: kbert vs Hugging Face, in one run.
 
     python tests/benchmarks/pretraining_data_benchmark.py \
-        [--peer-python /work/refenv-data/bin/python] [--books 38]
+        [--peer-python .venv-ref/bin/python] [--books 38]
     python tests/benchmarks/pretraining_data_benchmark.py --corpus wikipedia \
         --no-peer
 
@@ -38,6 +38,9 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+from tests.reference_env import REFERENCE_PYTHON  # noqa: E402
+
 DATA = REPO.parent / "shared" / "data"
 VOCAB = DATA / "bert_vocab" / "bert-base-uncased-vocab.txt"
 BATCH, LENGTH, PREDICTIONS = 32, 128, 20
@@ -234,7 +237,10 @@ def first_batch_seconds(corpus, vocabulary):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--peer", nargs=2, metavar=("CORPUS", "VOCAB"))
-    parser.add_argument("--peer-python", default="/work/refenv-data/bin/python")
+    parser.add_argument(
+        "--peer-python", default=str(REFERENCE_PYTHON),
+        help="the reference environment (bash tests/make_reference_env.sh)",
+    )
     parser.add_argument("--books", type=int, default=38,
                         help="Gutenberg books to use (all 38 by default)")
     parser.add_argument("--batches", type=int, default=200)

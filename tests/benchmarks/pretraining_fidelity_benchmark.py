@@ -9,7 +9,7 @@ Run by hand (a few minutes for bert_tiny on 2 cores):
 
     python -m tests.benchmarks.pretraining_fidelity_benchmark \
         [--preset bert_tiny] [--steps 300] \
-        [--ref-python /work/refenv/bin/python]
+        [--ref-python .venv-ref/bin/python]
 
 - Data: WikiText-2 validation articles in Google's corpus format, the BERT
   uncased vocabulary, kbert's pipeline (NSP pairs, 15% masking 80/10/10,
@@ -40,6 +40,9 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+from tests.reference_env import REFERENCE_PYTHON  # noqa: E402
+
 DATA = REPO.parent / "shared" / "data"
 HF_WORKER = Path(__file__).with_name("pretraining_fidelity_hf.py")
 TOLERANCE = 0.02
@@ -134,7 +137,7 @@ def main():
     parser.add_argument("--warmup-steps", type=int, default=30)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=os.cpu_count())
-    parser.add_argument("--ref-python", default="/work/refenv/bin/python",
+    parser.add_argument("--ref-python", default=str(REFERENCE_PYTHON),
                         help="python of an environment with torch 2.13 and "
                         "transformers 4.57.6")
     parser.add_argument("--workdir", default=None)

@@ -3,7 +3,7 @@
 Run by hand (about 5 minutes on 2 cores):
 
     python -m tests.benchmarks.serving_benchmark \
-        [--model /work/ftruns/minilm.keras] [--repeats 3]
+        [--model runs/minilm.keras] [--repeats 3]
 
 Builds a `BertQuestionAnswerer` and a `BertClassifier` (2 classes) over the
 backbone of `--model`, heads freshly initialised with a fixed seed, exports
@@ -52,6 +52,7 @@ import time
 from pathlib import Path
 
 from tests.benchmarks.serving_workers import QA_SETTINGS
+from tests.reference_env import REFERENCE_PYTHON
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = REPO.parent / "shared" / "data"
@@ -390,7 +391,7 @@ def main():
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
-    parser.add_argument("--model", default="/work/ftruns/minilm.keras",
+    parser.add_argument("--model", default="runs/minilm.keras",
                         help="a kbert .keras file (its backbone is used)")
     parser.add_argument("--repeats", type=int, default=3,
                         help="passes over the inputs (default 3)")
@@ -405,7 +406,7 @@ def main():
     )
     parser.add_argument("--seed", type=int, default=0,
                         help="seed of the task heads")
-    parser.add_argument("--ref-python", default="/work/refenv/bin/python",
+    parser.add_argument("--ref-python", default=str(REFERENCE_PYTHON),
                         help="python with transformers and torch")
     parser.add_argument("--workdir", default=None,
                         help="keep the models here (reused when present)")

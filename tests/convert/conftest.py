@@ -7,9 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.reference_env import REFERENCE_PYTHON  # noqa: F401 (for tests)
+
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 INPUT_NAMES = ("token_ids", "segment_ids", "padding_mask")
-REFENV_PYTHON = Path("/work/refenv/bin/python")
 
 
 @pytest.fixture(scope="session")

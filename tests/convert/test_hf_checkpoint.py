@@ -18,7 +18,7 @@ from kbert.convert import (
 from kbert.models import BertBackbone, BertPretrainer
 from kbert.saving import load_model
 from tests.convert.conftest import (
-    REFENV_PYTHON,
+    REFERENCE_PYTHON,
     backbone_inputs,
     max_abs_difference,
 )
@@ -314,8 +314,11 @@ def test_canonical_names_follow_google(minilm):
 def test_transformers_loads_export(minilm, reference, tmp_path):
     """transformers 4.57 loads `--to hf` output as BertForPreTraining and
     computes the same logits (needs the reference environment)."""
-    if not REFENV_PYTHON.exists():
-        pytest.skip(f"no reference environment at {REFENV_PYTHON}")
+    if not REFERENCE_PYTHON.exists():
+        pytest.skip(
+            f"no reference environment at {REFERENCE_PYTHON} (build it: "
+            "bash tests/make_reference_env.sh)"
+        )
     pretrainer = BertPretrainer(minilm)
     rng = np.random.default_rng(0)
     mlm = pretrainer.mlm_head
@@ -329,7 +332,7 @@ def test_transformers_loads_export(minilm, reference, tmp_path):
     save_hf_checkpoint(pretrainer, tmp_path / "hf")
     np.savez(tmp_path / "features.npz", **backbone_inputs(reference))
     subprocess.run(
-        [str(REFENV_PYTHON), str(Path(__file__).parent /
+        [str(REFERENCE_PYTHON), str(Path(__file__).parent /
                                  "hf_transformers_check.py"),
          str(tmp_path / "hf"), str(tmp_path / "features.npz"),
          str(tmp_path / "outputs.npz")],
