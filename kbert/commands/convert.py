@@ -5,12 +5,14 @@ Examples:
     python -m kbert convert --from google --input DIR --output model.keras
     python -m kbert convert --to hf --input model.keras --output DIR
     python -m kbert convert --to google --input model.keras --output DIR
+    python -m kbert convert --from keras-hub --input DIR --output m.keras
+    python -m kbert convert --to keras-hub --input model.keras --output DIR
 """
 
 import sys
 
-READERS = ("hf", "google", "keras")
-WRITERS = ("keras", "hf", "google")
+READERS = ("hf", "google", "keras", "keras-hub")
+WRITERS = ("keras", "hf", "google", "keras-hub")
 
 
 def add_arguments(parser):
@@ -21,7 +23,8 @@ def add_arguments(parser):
         default="keras",
         help="input format: a Hugging Face directory (config.json, "
         "model.safetensors, vocab.txt), a Google TF1 directory "
-        "(bert_config.json, bert_model.ckpt.*, vocab.txt) or a kbert "
+        "(bert_config.json, bert_model.ckpt.*, vocab.txt), a keras-hub "
+        "BertBackbone (a .keras file or a preset folder) or a kbert "
         ".keras file (default)",
     )
     parser.add_argument(
@@ -30,7 +33,12 @@ def add_arguments(parser):
         choices=WRITERS,
         default="keras",
         help="output format: a kbert .keras file (default), a Hugging "
-        "Face directory or a Google TF1 directory",
+        "Face directory, a Google TF1 directory or a keras-hub BertBackbone "
+        "(a preset folder with its tokenizer, or a .keras file)",
+    )
+    parser.add_argument(
+        "--vocabulary",
+        help="vocab.txt for a keras-hub file that carries no tokenizer",
     )
     parser.add_argument("--input", required=True, help="input path")
     parser.add_argument("--output", required=True, help="output path")
@@ -71,6 +79,10 @@ def _convert(args):
         model = convert.load_hf_checkpoint(args.input, args.lowercase)
     elif args.source == "google":
         model = convert.load_google_checkpoint(args.input, args.lowercase)
+    elif args.source == "keras-hub":
+        model = convert.load_keras_hub(
+            args.input, args.lowercase, args.vocabulary
+        )
     else:
         model = saving.load_model(args.input)
         if args.lowercase is not None:
@@ -80,6 +92,8 @@ def _convert(args):
         convert.save_hf_checkpoint(model, args.output)
     elif args.target == "google":
         convert.save_google_checkpoint(model, args.output)
+    elif args.target == "keras-hub":
+        convert.save_keras_hub(model, args.output)
     else:
         model.save(args.output)
 

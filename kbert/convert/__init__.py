@@ -9,10 +9,13 @@ from kbert.convert.google_checkpoint import (
     save_google_checkpoint,
 )
 from kbert.convert.hf_checkpoint import load_hf_checkpoint, save_hf_checkpoint
+from kbert.convert.keras_hub_checkpoint import load_keras_hub, save_keras_hub
 
 __all__ = [
     "load_google_checkpoint",
     "load_hf_checkpoint",
+    "load_keras_hub",
     "save_google_checkpoint",
     "save_hf_checkpoint",
+    "save_keras_hub",
 ]
