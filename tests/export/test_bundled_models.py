@@ -1,7 +1,7 @@
 """The demo models committed in savedmodels/: load safely, answer alike.
 
 These are the real models the demo shows (MiniLM-L6-H384 fine-tuned here),
-stored as compact `.keras` files (float16, or int8 for qa).
+stored as compact `.keras` files (int8, or float16 for paraphrase).
 """
 
 import json
@@ -74,3 +74,49 @@ def test_bundled_qa_saved_model_answers_as_the_pipeline(tmp_path, shared_data):
     assert scores(served["answer"]) == scores([e["answer"] for e in expected])
     # A trained model, not a random one: most of these answers are right.
     assert scores(served["answer"])["f1"] > 50
+
+
+def test_bundled_fill_mask_saved_model_fills_every_mask_as_the_pipeline(
+    tmp_path,
+):
+    """The 100 cloze sentences and a two-mask sentence: the text-in
+    SavedModel (fresh process, no tensorflow_text) returns `[N, masks, 5]`
+    tokens that are the pipeline's, and its cloze accuracy is the one the
+    model card records."""
+    from kbert.evaluation.cloze_accuracy import (
+        read_cloze_sentences,
+        top_k_accuracy,
+    )
+    from kbert.export import export_saved_model
+    from kbert.pipelines import FillMaskPipeline
+    from kbert.saving import load_model
+    from tests.export.conftest import serve
+
+    sentences, answers = read_cloze_sentences(
+        MODELS / "cloze_sentences.tsv"
+    )
+    texts = sentences + ["The [MASK] of France is [MASK]."]
+    model = load_model(str(MODELS / "fill_mask" / "model.keras"))
+    export_saved_model(model, str(tmp_path / "fill_mask" / "1"))
+    (served,) = serve(
+        [
+            {
+                "model": str(tmp_path / "fill_mask" / "1"),
+                "signature": "serving_default",
+                "inputs": {"text": texts},
+            }
+        ],
+        tmp_path,
+    )
+    expected = FillMaskPipeline(model, top_k=5)(texts)
+    assert served["num_masks"] == [1] * 100 + [2]
+    for row, masks in enumerate(expected):
+        for slot, ranked in enumerate(masks):
+            assert served["tokens"][row][slot] == [t for t, _ in ranked]
+    assert served["tokens"][100][1] != [""] * 5  # the second mask's row
+    accuracy = top_k_accuracy(
+        [row[0] for row in served["tokens"][:100]], answers, k=5
+    )
+    card = json.loads((MODELS / "fill_mask" / "metrics.json").read_text())
+    assert accuracy == card["metrics"]["cloze_top5_accuracy"]
+    assert accuracy >= 0.5  # a trained model (random heads score ~0)
