@@ -85,7 +85,12 @@ def main(argv=None):
         parser.parse_args(argv)  # prints usage or an "invalid choice" error
         return 2
     name = argv[0]
-    if not verbose and name not in WITHOUT_TENSORFLOW:
+    # Importing TensorFlow imports Keras too, so only under the tensorflow
+    # backend (`export` picks its backend before Keras loads).
+    backend = os.environ.get("KERAS_BACKEND", "tensorflow")
+    if not verbose and name not in WITHOUT_TENSORFLOW and (
+        backend == "tensorflow"
+    ):
         from kbert.startup import import_tensorflow_quietly
 
         import_tensorflow_quietly()
