@@ -33,42 +33,36 @@ def check_positive_int(name, value):
         )
 
 
-def check_rate(name, value):
+def _check_number(name, value, accept, wanted):
+    """A real number (not a bool) for which `accept(value)` holds; NaN
+    fails every comparison, so it is refused too."""
     if (
         isinstance(value, bool)
         or not isinstance(value, (int, float))
-        or not (0.0 <= value < 1.0)
+        or not accept(value)
     ):
         raise ValueError(
-            f"Received an invalid value for `{name}`: expected a float in "
-            f"[0, 1). Received: {name}={value!r}"
+            f"Received an invalid value for `{name}`: expected {wanted}. "
+            f"Received: {name}={value!r}"
         )
+
+
+def check_rate(name, value):
+    _check_number(name, value, lambda v: 0.0 <= v < 1.0, "a float in [0, 1)")
 
 
 def check_probability(name, value):
     """A number in [0, 1] (a masking rate, a share of the data)."""
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
-        or not (0.0 <= value <= 1.0)
-    ):
-        raise ValueError(
-            f"Received an invalid value for `{name}`: expected a number in "
-            f"[0, 1]. Received: {name}={value!r}"
-        )
+    _check_number(name, value, lambda v: 0.0 <= v <= 1.0, "a number in [0, 1]")
 
 
 def check_fraction(name, value):
     """A number in (0, 1]: a share that cannot be empty."""
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
-        or not (0.0 < value <= 1.0)
-    ):
-        raise ValueError(
-            f"Received an invalid value for `{name}`: expected a number in "
-            f"(0, 1]. Received: {name}={value!r}"
-        )
+    _check_number(name, value, lambda v: 0.0 < v <= 1.0, "a number in (0, 1]")
+
+
+def check_positive_float(name, value):
+    _check_number(name, value, lambda v: v > 0, "a positive number")
 
 
 def check_choice(name, value, choices):
@@ -76,18 +70,6 @@ def check_choice(name, value, choices):
         raise ValueError(
             f"Received an invalid value for `{name}`: expected one of "
             f"{list(choices)}. Received: {name}={value!r}"
-        )
-
-
-def check_positive_float(name, value):
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
-        or not value > 0  # NaN too
-    ):
-        raise ValueError(
-            f"Received an invalid value for `{name}`: expected a positive "
-            f"number. Received: {name}={value!r}"
         )
 
 
