@@ -18,6 +18,6 @@ def run(args):
         raise SystemExit(f"error: {error}") from None
     print(
         f"Done at step {metrics['step']}: eval loss "
-        f"{metrics['eval_loss']:.4f}. Models in {settings['output']}: "
+        f"{metrics['eval_loss']:.4f}. Models in {settings.output}: "
         "pretrainer.keras, backbone.keras."
     )

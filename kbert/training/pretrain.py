@@ -18,7 +18,6 @@ from kbert.saving import backbone_of
 from kbert.training import checkpoints
 from kbert.training.distribution import resolve_distribution
 from kbert.training.optimizer import make_optimizer
-from kbert.training.pretraining_config import check_input_files, phases
 
 _SIZE_OVERRIDES = (
     "num_layers",
@@ -34,7 +33,7 @@ def pretrain(settings, verbose="auto"):
     """Runs (or resumes) pretraining; returns the final metrics dict.
 
     Args:
-        settings: a dict from `pretraining_config.resolve`.
+        settings: a `PretrainingSettings`.
         verbose: `model.fit` verbosity.
 
     Returns:
@@ -43,22 +42,23 @@ def pretrain(settings, verbose="auto"):
         phase-1 batch of `seed`, inference mode), also written to
         `OUTPUT/metrics.json`.
     """
-    check_input_files(settings)
+    settings.check_input_files()
     # First: multi-worker collectives must be set up before any TF op runs.
-    distribution = resolve_distribution(settings["strategy"])
-    output = settings["output"]
+    distribution = resolve_distribution(settings.strategy)
+    output = settings.output
     os.makedirs(output, exist_ok=True)
-    keras.utils.set_random_seed(settings["seed"])
-    if settings["mixed_precision"] != "none":
-        keras.config.set_dtype_policy(f"mixed_{settings['mixed_precision']}")
+    keras.utils.set_random_seed(settings.seed)
+    if settings.mixed_precision != "none":
+        keras.config.set_dtype_policy(f"mixed_{settings.mixed_precision}")
 
     start = _starting_model(settings)
     if start is not None:
         vocabulary = backbone_of(start).vocabulary
-        settings = {**settings, "lowercase": backbone_of(start).lowercase}
+        lowercase = backbone_of(start).lowercase
     else:
         vocabulary = _vocabulary(settings)
-    corpus = _tokenized_corpus(settings, vocabulary, output)
+        lowercase = settings.lowercase
+    corpus = _tokenized_corpus(settings.corpus, vocabulary, lowercase, output)
 
     with distribution.scope():
         model = _build_model(settings, vocabulary, start)
@@ -74,9 +74,11 @@ def pretrain(settings, verbose="auto"):
         print(f"Resuming from {latest[1]} (step {step}).", flush=True)
 
     tensorboard = keras.callbacks.TensorBoard(
-        os.path.join(worker_dir, "logs"), update_freq=settings["log_every"]
+        os.path.join(worker_dir, "logs"), update_freq=settings.log_every
     )
-    for phase, (first, end, length, predictions) in enumerate(phases(settings)):
+    for phase, (first, end, length, predictions) in enumerate(
+        settings.phases()
+    ):
         if step >= end:
             continue
         dataset = _dataset(
@@ -94,7 +96,7 @@ def pretrain(settings, verbose="auto"):
             f"with {predictions} predictions.",
             flush=True,
         )
-        accumulation = settings["gradient_accumulation_steps"]
+        accumulation = settings.gradient_accumulation_steps
         model.fit(
             dataset,
             steps_per_epoch=(end - step) * accumulation,  # micro-batches
@@ -103,7 +105,7 @@ def pretrain(settings, verbose="auto"):
             callbacks=[
                 checkpoints.CheckpointEvery(
                     checkpoint_dir,
-                    settings["checkpoint_every"],
+                    settings.checkpoint_every,
                     step,
                     batches_per_step=accumulation,
                 ),
@@ -127,23 +129,21 @@ def pretrain(settings, verbose="auto"):
 def _vocabulary(settings):
     from kbert.text import load_vocabulary
 
-    if settings["vocab"]:
-        return load_vocabulary(settings["vocab"])
-    path = os.path.join(settings["output"], "vocab.txt")
+    if settings.vocab:
+        return load_vocabulary(settings.vocab)
+    path = os.path.join(settings.output, "vocab.txt")
     if not os.path.exists(path):
         from kbert.data.atomic_file import atomic_write
         from kbert.text.vocab_trainer import count_words, train_vocabulary
 
         print(
-            f"Training a {settings['vocab_size']}-token vocabulary from "
-            f"{settings['corpus']} into {path}.",
+            f"Training a {settings.vocab_size}-token vocabulary from "
+            f"{settings.corpus} into {path}.",
             flush=True,
         )
-        with open(
-            settings["corpus"], encoding="utf-8", errors="replace"
-        ) as file:
-            counts = count_words(file, settings["lowercase"])
-        tokens = train_vocabulary(counts, settings["vocab_size"])
+        with open(settings.corpus, encoding="utf-8", errors="replace") as file:
+            counts = count_words(file, settings.lowercase)
+        tokens = train_vocabulary(counts, settings.vocab_size)
         with atomic_write(path, encoding="utf-8") as file:
             file.writelines(token + "\n" for token in tokens)
     return load_vocabulary(path)
@@ -159,12 +159,12 @@ def _starting_model(settings):
         ValueError: when it has no vocabulary, or a phase's sequence length
             exceeds its `max_sequence_length`.
     """
-    if not settings["init_from"]:
+    if not settings.init_from:
         return None
     from kbert.models import BertPretrainer
     from kbert.saving import load_model
 
-    path = settings["init_from"]
+    path = settings.init_from
     start = load_model(path)
     backbone = backbone_of(start)
     if backbone.vocabulary is None:
@@ -172,7 +172,7 @@ def _starting_model(settings):
             f"The model in init_from={path!r} carries no vocabulary; save "
             "it after `backbone.set_vocabulary(...)`."
         )
-    for _, _, length, _ in phases(settings):
+    for _, _, length, _ in settings.phases():
         if length > backbone.max_sequence_length:
             raise ValueError(
                 f"A sequence length of {length} exceeds the "
@@ -193,13 +193,13 @@ def _starting_model(settings):
     return backbone
 
 
-def _tokenized_corpus(settings, vocabulary, output):
+def _tokenized_corpus(path, vocabulary, lowercase, output):
     from kbert.data.tokenized_corpus import tokenize_corpus_file
 
     return tokenize_corpus_file(
-        settings["corpus"],
+        path,
         vocabulary,
-        lowercase=settings["lowercase"],
+        lowercase=lowercase,
         cache_dir=os.path.join(output, "cache"),
     )
 
@@ -217,15 +217,15 @@ def _build_model(settings, vocabulary, start=None):
         model.set_weights(start.get_weights())  # the heads too
     model.compile(
         optimizer=make_optimizer(
-            settings["learning_rate"],
-            total_steps=settings["steps"],
-            warmup_steps=settings["warmup_steps"],
-            weight_decay=settings["weight_decay"],
-            gradient_accumulation_steps=settings["gradient_accumulation_steps"],
-            global_clipnorm=settings["clipnorm"],
+            settings.learning_rate,
+            total_steps=settings.steps,
+            warmup_steps=settings.warmup_steps,
+            weight_decay=settings.weight_decay,
+            gradient_accumulation_steps=settings.gradient_accumulation_steps,
+            global_clipnorm=settings.clipnorm,
             learning_rate_multipliers=_backbone_multipliers(model, settings),
         ),
-        jit_compile=settings["jit_compile"],
+        jit_compile=settings.jit_compile,
     )
     return model
 
@@ -233,10 +233,10 @@ def _build_model(settings, vocabulary, start=None):
 def _backbone_multipliers(model, settings):
     """`{path: backbone_learning_rate / learning_rate}` for the backbone's
     variables, or None when the backbone trains at `learning_rate`."""
-    rate = settings["backbone_learning_rate"]
+    rate = settings.backbone_learning_rate
     if rate is None:
         return None
-    factor = rate / settings["learning_rate"]
+    factor = rate / settings.learning_rate
     return {v.path: factor for v in model.backbone.trainable_variables}
 
 
@@ -260,17 +260,17 @@ def _new_backbone(settings, vocabulary):
     from kbert.models import BertBackbone
 
     overrides = {
-        name: settings[name]
+        name: getattr(settings, name)
         for name in _SIZE_OVERRIDES
-        if settings[name] is not None
+        if getattr(settings, name) is not None
     }
     longest = max(
-        settings["phase1_max_seq_length"], settings["phase2_max_seq_length"]
+        settings.phase1_max_seq_length, settings.phase2_max_seq_length
     )
     config = presets.preset_config(
-        settings["preset"],
+        settings.preset,
         vocabulary_size=len(vocabulary),
-        lowercase=settings["lowercase"],
+        lowercase=settings.lowercase,
         **overrides,
     )
     config["max_sequence_length"] = max(config["max_sequence_length"], longest)
@@ -292,15 +292,15 @@ def _dataset(
     from kbert.data.pretraining_dataset import make_pretraining_dataset
 
     # With accumulation, each optimizer update consumes several batches.
-    accumulation = settings["gradient_accumulation_steps"]
+    accumulation = settings.gradient_accumulation_steps
     return make_pretraining_dataset(
         corpus,
         vocabulary,
-        batch_size=settings["batch_size"] // accumulation,
+        batch_size=settings.batch_size // accumulation,
         max_seq_length=length,
         max_predictions_per_seq=predictions,
-        whole_word_masking=settings["whole_word_masking"],
-        seed=settings["seed"] * 1000 + phase,
+        whole_word_masking=settings.whole_word_masking,
+        seed=settings.seed * 1000 + phase,
         start_step=start_step * accumulation,
     )
 
@@ -308,14 +308,14 @@ def _dataset(
 def _evaluate(model, settings, corpus, vocabulary, distribution):
     from kbert.data.pretraining_dataset import make_pretraining_dataset
 
-    _, _, length, predictions = phases(settings)[0]
+    _, _, length, predictions = settings.phases()[0]
     dataset = make_pretraining_dataset(
         corpus,
         vocabulary,
-        batch_size=settings["batch_size"],
+        batch_size=settings.batch_size,
         max_seq_length=length,
         max_predictions_per_seq=predictions,
-        seed=settings["seed"] * 1000 + 999,
+        seed=settings.seed * 1000 + 999,
     )
     # `steps=1`: on a dataset of unknown length Keras would also average in
     # an empty step.

@@ -1,9 +1,11 @@
 import argparse
+import dataclasses
 
 import pytest
 
 from kbert.cli import main
 from kbert.training import pretraining_config
+from kbert.training.pretraining_config import PretrainingSettings
 
 
 def parse(*argv):
@@ -27,11 +29,11 @@ def test_flags_override_file_override_defaults(tmp_path):
             "--no-whole-word-masking",
         )
     )
-    assert settings["batch_size"] == 8  # flag beats file
-    assert settings["steps"] == 40  # file beats default
-    assert settings["whole_word_masking"] is False
-    assert settings["learning_rate"] == 1e-4  # default
-    assert settings["warmup_steps"] == 1  # 1% of 40, at least 1
+    assert settings.batch_size == 8  # flag beats file
+    assert settings.steps == 40  # file beats default
+    assert settings.whole_word_masking is False
+    assert settings.learning_rate == 1e-4  # default
+    assert settings.warmup_steps == 1  # 1% of 40, at least 1
 
 
 def test_a_run_needs_no_file():
@@ -47,19 +49,40 @@ def test_a_run_needs_no_file():
             "40",
         )
     )
-    assert (settings["preset"], settings["steps"]) == ("bert_mini", 40)
+    assert (settings.preset, settings.steps) == ("bert_mini", 40)
+    # What a from-scratch run takes for the settings not given.
+    assert (settings.vocab_size, settings.lowercase) == (8000, True)
+    assert settings.batch_size == 32 and settings.phase1_max_seq_length == 128
 
 
 def test_two_phases_split_the_steps():
     settings = pretraining_config.resolve(
         parse("--corpus", "c", "--output", "o", "--steps", "40")
     )
-    assert pretraining_config.phases(settings) == [
-        (0, 36, 128, 20),
-        (36, 40, 512, 80),
-    ]
-    settings["phase1_fraction"] = 1.0
-    assert pretraining_config.phases(settings) == [(0, 40, 128, 20)]
+    assert settings.phases() == [(0, 36, 128, 20), (36, 40, 512, 80)]
+    one_phase = dataclasses.replace(settings, phase1_fraction=1.0)
+    assert one_phase.phases() == [(0, 40, 128, 20)]
+
+
+def test_settings_are_frozen_and_checked_when_made():
+    settings = PretrainingSettings(corpus="c", output="o", steps=500)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        settings.steps = 1
+    assert settings.warmup_steps == 5  # 1% of 500
+    for name, value in (
+        ("steps", 0),
+        ("learning_rate", 0.0),
+        ("phase1_fraction", 1.5),
+        ("strategy", "gpu_cluster"),
+        ("mixed_precision", "int8"),
+    ):
+        with pytest.raises(ValueError, match=f"{name}={value!r}"):
+            PretrainingSettings(corpus="c", output="o", **{name: value})
+    # Built in Python as from flags: init_from refuses a size.
+    with pytest.raises(ValueError, match=r"init_from.*\['hidden_dim'\]"):
+        PretrainingSettings(
+            corpus="c", output="o", init_from="m.keras", hidden_dim=64
+        )
 
 
 def test_bad_settings_are_named(tmp_path):
@@ -83,8 +106,16 @@ def test_bad_settings_are_named(tmp_path):
         )
     # With a vocabulary given, no vocabulary is trained: the size is unused.
     pretraining_config.resolve(
-        parse("--corpus", "c", "--output", "o", "--vocab", "v.txt",
-              "--vocab-size", "4")  # fmt: skip
+        parse(
+            "--corpus",
+            "c",
+            "--output",
+            "o",
+            "--vocab",
+            "v.txt",
+            "--vocab-size",
+            "4",
+        )  # fmt: skip
     )
 
 
@@ -105,9 +136,18 @@ def test_size_and_dropout_flags_reach_the_new_backbone():
 
     settings = pretraining_config.resolve(
         parse(
-            "--corpus", "c", "--output", "o", "--preset", "bert_tiny",
-            "--num-layers", "3", "--dropout", "0.0",
-            "--attention-dropout", "0.05",
+            "--corpus",
+            "c",
+            "--output",
+            "o",
+            "--preset",
+            "bert_tiny",
+            "--num-layers",
+            "3",
+            "--dropout",
+            "0.0",
+            "--attention-dropout",
+            "0.05",
         )
     )
     vocabulary = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "a", "b"]

@@ -27,9 +27,7 @@ from kbert.training.finetuning.settings import (
     EvaluationSettings,
     FineTuneSettings,
     RunSettings,
-    add_arguments,
     default_data_dir,
-    settings_from_args,
 )
 from kbert.training.finetuning.squad import (
     SquadEvaluationSettings,
@@ -37,6 +35,7 @@ from kbert.training.finetuning.squad import (
     SquadTask,
 )
 from kbert.training.finetuning.task import Task, TrainingData
+from kbert.training.settings import add_arguments, settings_from_args
 
 __all__ = [
     "TASKS",

@@ -14,9 +14,9 @@ from kbert.evaluation import entity_scores
 from kbert.training.finetuning.settings import (
     EvaluationSettings,
     FineTuneSettings,
-    setting,
 )
 from kbert.training.finetuning.task import Task, TrainingData, first
+from kbert.training.settings import setting
 from kbert.validation import check_choice
 
 SCHEMES = ("iob2", "iob1")

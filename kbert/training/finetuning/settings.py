@@ -1,24 +1,17 @@
-"""The settings of a fine-tuning or evaluation run: defaults, TOML, flags.
+"""The settings of a fine-tuning or evaluation run.
 
-Each kind of run has one frozen dataclass, checked once when it is made:
 `FineTuneSettings` holds what every fine-tuning run reads and
 `EvaluationSettings` what every `evaluate` run reads, both over
 `RunSettings`; each task module adds its own fields (`GlueSettings`,
-`NerEvaluationSettings`, ...). A field's default is the setting's default,
-and its metadata the help and allowed values of its flag, so one class
-declares a setting once for the dataclass, the flags and the checks.
-
-`settings_from_args` builds one from parsed flags as pretraining does:
-the defaults, overridden by a `--config FILE` (TOML, the same keys),
-overridden by the flags given.
+`NerEvaluationSettings`, ...). They are built from defaults, a TOML file
+and flags by `kbert.training.settings`, as pretraining's are.
 """
 
 import dataclasses
 import os
-import typing
 from pathlib import Path
 
-from kbert.training.config_file import read_config
+from kbert.training.settings import check_optional, setting
 from kbert.validation import (
     check_choice,
     check_fraction,
@@ -36,21 +29,6 @@ def default_data_dir():
     installed kbert behaves as the checkout does."""
     variable = os.environ.get("KBERT_DATA_DIR")
     return Path(variable) if variable else Path("..", "shared", "data")
-
-
-def setting(help, choices=None, **default):
-    """A settings field: `help` and `choices` are its flag's help and
-    allowed values; `default=` or `default_factory=` as for
-    `dataclasses.field` (neither: the setting is required)."""
-    return dataclasses.field(
-        **default, metadata={"help": help, "choices": choices}
-    )
-
-
-def check_optional(check, name, value):
-    """`check(name, value)` unless `value` is None (the setting not given)."""
-    if value is not None:
-        check(name, value)
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -156,78 +134,3 @@ class EvaluationSettings(RunSettings):
         predictions instead overrides this."""
         if self.model is None:
             raise ValueError("Give --model FILE (a fine-tuned .keras).")
-
-
-def add_arguments(parser, settings_class):
-    """Adds `--config` and a flag per field of `settings_class` to `parser`
-    (`--batch-size` for `batch_size`), all defaulting to unset so that
-    `settings_from_args` can tell the flags given."""
-    parser.add_argument(
-        "--config", help="TOML file with any of these settings (same names)"
-    )
-    for each in dataclasses.fields(settings_class):
-        text = each.metadata["help"]
-        if each.default not in (None, dataclasses.MISSING):
-            text = f"{text} (default: {each.default})"
-        parser.add_argument(
-            "--" + each.name.replace("_", "-"),
-            type=_flag_type(each.type),
-            choices=each.metadata["choices"],
-            default=None,
-            # argparse expands %-formats in help; the texts are plain prose.
-            help=text.replace("%", "%%"),
-        )
-
-
-def _flag_type(annotation):
-    """`int | None` -> int: the type argparse converts the flag's text to."""
-    kinds = [
-        kind for kind in typing.get_args(annotation) if kind is not type(None)
-    ]
-    return kinds[0] if kinds else annotation
-
-
-def settings_from_args(settings_class, args):
-    """Builds `settings_class` from parsed flags: its defaults, overridden by
-    the `--config` TOML file when given, overridden by the flags given.
-
-    Args:
-        settings_class: a `FineTuneSettings` or `EvaluationSettings` class.
-        args: an `argparse.Namespace` from a parser that `add_arguments`
-            set up for `settings_class`.
-
-    Returns:
-        A `settings_class`, checked.
-
-    Example:
-
-    >>> import argparse
-    >>> from kbert.training.finetuning import NerSettings
-    >>> parser = argparse.ArgumentParser()
-    >>> add_arguments(parser, NerSettings)
-    >>> args = parser.parse_args(["--model", "m.keras", "--output", "o"])
-    >>> settings_from_args(NerSettings, args).learning_rate
-    5e-05
-    """
-    fields = dataclasses.fields(settings_class)
-    values = {}
-    config = getattr(args, "config", None)
-    if config:
-        values.update(read_config(config, [each.name for each in fields]))
-    for each in fields:
-        if getattr(args, each.name, None) is not None:
-            values[each.name] = getattr(args, each.name)
-    missing = [
-        each.name
-        for each in fields
-        if each.name not in values
-        and each.default is dataclasses.MISSING
-        and each.default_factory is dataclasses.MISSING
-    ]
-    if missing:
-        flags = " ".join("--" + name.replace("_", "-") for name in missing)
-        raise ValueError(
-            f"Missing setting(s) {missing}: give them as flags ({flags}) or "
-            "in the --config file."
-        )
-    return settings_class(**values)

@@ -17,9 +17,9 @@ from kbert.evaluation import squad_scores
 from kbert.training.finetuning.settings import (
     EvaluationSettings,
     FineTuneSettings,
-    setting,
 )
 from kbert.training.finetuning.task import Task, TrainingData, first
+from kbert.training.settings import setting
 from kbert.validation import check_choice, check_positive_int
 
 PREDICTIONS_FILE = "predictions.json"
