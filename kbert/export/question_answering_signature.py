@@ -142,6 +142,22 @@ def _logits(model_fn, features, windows_per_call):
     return starts.concat(), ends.concat()
 
 
+def _start_allowed(windows):
+    """`[W, T]`: where an answer may start, as `squad_features`'
+    `max_context` marks it: a context token of a window that gives it its
+    most context."""
+    window_index = tf.range(tf.size(windows["example"], tf.int64))
+    width = tf.shape(windows["start_offsets"], out_type=tf.int64)[1]
+    doc_token = (
+        windows["first"][:, None]
+        + tf.range(width)[None, :]
+        - windows["doc_start"][:, None]
+    )
+    return (windows["start_offsets"] >= 0) & _max_context(
+        windows, window_index, doc_token
+    )
+
+
 def _max_context(windows, window_index, token):
     """Whether each window gives its doc token `token` `[W, K]` its most
     context, by BERT's score min(left, right) + 0.01 * window length (the
@@ -209,22 +225,12 @@ def question_answering_signature(
         start_logits, end_logits = _logits(
             model_fn, windows["features"], windows_per_call
         )
-        window_index = tf.range(tf.size(windows["example"], tf.int64))
-        width = tf.shape(start_logits, out_type=tf.int64)[1]
-        doc_token = (
-            windows["first"][:, None]
-            + tf.range(width)[None, :]
-            - windows["doc_start"][:, None]
-        )
-        start_allowed = (windows["start_offsets"] >= 0) & _max_context(
-            windows, window_index, doc_token
-        )
         found, byte_start, byte_end, best = best_spans(
             start_logits,
             end_logits,
             windows["start_offsets"],
             windows["end_offsets"],
-            start_allowed,
+            _start_allowed(windows),
             windows["example"],
             tf.size(question),
             n_best_size=n_best_size,
