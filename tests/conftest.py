@@ -5,6 +5,8 @@ import os
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+import subprocess  # noqa: E402
+import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
@@ -12,6 +14,18 @@ import pytest  # noqa: E402
 REPO = Path(__file__).resolve().parent.parent
 SHARED_DATA = REPO.parent / "shared" / "data"
 UNCASED_VOCABULARY = SHARED_DATA / "bert_vocab" / "bert-base-uncased-vocab.txt"
+
+
+def kbert(*args):
+    """`python -m kbert ARGS` in a fresh process from the repository root,
+    as a user runs it; the completed process (text output captured)."""
+    return subprocess.run(
+        [sys.executable, "-m", "kbert", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def write_wikitext_corpus(path, articles, split="valid"):

@@ -2,21 +2,9 @@
 
 import argparse
 import importlib
-import subprocess
-import sys
 
 from kbert import cli
-from tests.conftest import REPO
-
-
-def kbert(*args):
-    return subprocess.run(
-        [sys.executable, "-m", "kbert", *args],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+from tests.conftest import kbert
 
 
 def test_info_prints_config_and_exact_parameter_count():

@@ -18,6 +18,20 @@ from kbert.convert import bert_weights
 from kbert.convert.assemble import assemble_model
 from kbert.saving import backbone_of
 
+# keras-hub `BertBackbone` argument -> kbert `BertBackbone` argument: the
+# sizes, spelt once for both directions. keras-hub's one `dropout` is kbert's
+# `dropout` and `attention_dropout`.
+_SIZES = {
+    "vocabulary_size": "vocabulary_size",
+    "num_layers": "num_layers",
+    "hidden_dim": "hidden_dim",
+    "num_heads": "num_heads",
+    "intermediate_dim": "intermediate_dim",
+    "max_sequence_length": "max_sequence_length",
+    "num_segments": "type_vocab_size",
+    "dropout": "dropout",
+}
+
 
 def _keras_hub():
     try:
@@ -166,18 +180,8 @@ def load_keras_hub(path, lowercase=None, vocabulary_file=None):
         name: to_canonical(np.asarray(variable.numpy(), np.float32))
         for name, variable, to_canonical, _ in _canonical_pairs(hub)
     }
-    arguments = dict(
-        vocabulary_size=hub.vocabulary_size,
-        num_layers=hub.num_layers,
-        hidden_dim=hub.hidden_dim,
-        num_heads=hub.num_heads,
-        intermediate_dim=hub.intermediate_dim,
-        max_sequence_length=hub.max_sequence_length,
-        type_vocab_size=hub.num_segments,
-        dropout=hub.dropout,
-        attention_dropout=hub.dropout,
-        activation="gelu_tanh",
-    )
+    arguments = {ours: getattr(hub, theirs) for theirs, ours in _SIZES.items()}
+    arguments.update(attention_dropout=hub.dropout, activation="gelu_tanh")
     return assemble_model(arguments, vocabulary, lowercase, tensors)
 
 
@@ -198,14 +202,7 @@ def save_keras_hub(model, output):
     keras_hub = _keras_hub()
     backbone = backbone_of(model)
     hub = keras_hub.models.BertBackbone(
-        vocabulary_size=backbone.vocabulary_size,
-        num_layers=backbone.num_layers,
-        num_heads=backbone.num_heads,
-        hidden_dim=backbone.hidden_dim,
-        intermediate_dim=backbone.intermediate_dim,
-        dropout=backbone.dropout,
-        max_sequence_length=backbone.max_sequence_length,
-        num_segments=backbone.type_vocab_size,
+        **{theirs: getattr(backbone, ours) for theirs, ours in _SIZES.items()}
     )
     tensors = bert_weights.get_canonical_weights(backbone)
     for name, variable, _, from_canonical in _canonical_pairs(hub):

@@ -18,15 +18,7 @@ from kbert.saving import backbone_of
 from kbert.training import checkpoints
 from kbert.training.distribution import resolve_distribution
 from kbert.training.optimizer import make_optimizer
-
-_SIZE_OVERRIDES = (
-    "num_layers",
-    "hidden_dim",
-    "num_heads",
-    "intermediate_dim",
-    "dropout",
-    "attention_dropout",
-)
+from kbert.training.pretraining_config import SIZE_OVERRIDES
 
 
 def pretrain(settings, verbose="auto"):
@@ -82,14 +74,7 @@ def pretrain(settings, verbose="auto"):
         if step >= end:
             continue
         dataset = _dataset(
-            settings,
-            corpus,
-            vocabulary,
-            length,
-            predictions,
-            phase,
-            start_step=step - first,
-            distribution=distribution,
+            settings, corpus, vocabulary, phase, start_step=step - first
         )
         print(
             f"Phase {phase + 1}: steps {step}..{end} at length {length} "
@@ -261,7 +246,7 @@ def _new_backbone(settings, vocabulary):
 
     overrides = {
         name: getattr(settings, name)
-        for name in _SIZE_OVERRIDES
+        for name in SIZE_OVERRIDES
         if getattr(settings, name) is not None
     }
     longest = max(
@@ -279,17 +264,11 @@ def _new_backbone(settings, vocabulary):
     return backbone
 
 
-def _dataset(
-    settings,
-    corpus,
-    vocabulary,
-    length,
-    predictions,
-    phase,
-    start_step,
-    distribution,
-):
+def _dataset(settings, corpus, vocabulary, phase, start_step):
+    """Phase `phase`'s batches from its `start_step`-th on."""
     from kbert.data.pretraining_dataset import make_pretraining_dataset
+
+    _, _, length, predictions = settings.phases()[phase]
 
     # With accumulation, each optimizer update consumes several batches.
     accumulation = settings.gradient_accumulation_steps

@@ -23,12 +23,8 @@ PRECISIONS = ("none", "bfloat16", "float16")
 # What a run without `init_from` takes for the settings the model file
 # decides otherwise (their fields default to None: not given).
 FROM_SCRATCH = {"vocab_size": 8000, "lowercase": True, "preset": "bert_tiny"}
-# Settings that `init_from` decides (the model file carries them).
-SET_BY_INIT_FROM = (
-    "vocab",
-    "vocab_size",
-    "lowercase",
-    "preset",
+# Settings that override the preset's sizes and dropout.
+SIZE_OVERRIDES = (
     "num_layers",
     "hidden_dim",
     "num_heads",
@@ -36,6 +32,8 @@ SET_BY_INIT_FROM = (
     "dropout",
     "attention_dropout",
 )
+# Settings that `init_from` decides (the model file carries them).
+SET_BY_INIT_FROM = ("vocab", *FROM_SCRATCH, *SIZE_OVERRIDES)
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)

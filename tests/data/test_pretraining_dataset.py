@@ -139,19 +139,25 @@ def test_same_seed_same_batches_other_seed_other_batches():
     )
 
 
-def test_the_next_epoch_masks_the_same_pair_differently():
-    # Two-sentence documents of fixed length: every epoch has the same 8
-    # pairs (in another order), so only the masks can differ.
+def fixed_pairs_dataset(**kwargs):
+    """Batches of 8 from eight documents of two 10-token sentences, with no
+    random next and no short targets: each epoch holds the same 8 pairs."""
     rng = np.random.default_rng(3)
     corpus = TokenizedCorpus.from_token_lists(
         [[rng.integers(5, 200, 10).tolist() for _ in range(2)]
          for _ in range(8)]
     )
-    dataset = make_pretraining_dataset(
+    return make_pretraining_dataset(
         corpus, VOCABULARY, batch_size=8, max_seq_length=23,
         max_predictions_per_seq=6, short_seq_prob=0.0, random_next_prob=0.0,
-        seed=5,
+        **kwargs,
     )
+
+
+def test_the_next_epoch_masks_the_same_pair_differently():
+    # Every epoch has the same 8 pairs (in another order), so only the
+    # masks can differ.
+    dataset = fixed_pairs_dataset(seed=5)
     epoch0, epoch1 = batches(dataset, 2)
 
     def masks_by_pair(batch):

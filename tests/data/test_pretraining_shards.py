@@ -8,10 +8,10 @@ from kbert.data.pretraining_shards import (
     read_pretraining_shards,
     write_pretraining_shards,
 )
-from kbert.data.tokenized_corpus import TokenizedCorpus
 from tests.data.test_pretraining_dataset import (
     VOCABULARY,
     batches,
+    fixed_pairs_dataset,
     synthetic_corpus,
 )
 
@@ -40,16 +40,7 @@ def test_dupe_factor_epochs_carry_different_masks(tmp_path):
     # Fixed pairs (two 10-token sentences per document, no random next,
     # no short targets): each epoch writes the same 8 pairs, so 3 epochs
     # hold every pair 3 times, masked independently.
-    rng = np.random.default_rng(3)
-    corpus = TokenizedCorpus.from_token_lists(
-        [[rng.integers(5, 200, 10).tolist() for _ in range(2)]
-         for _ in range(8)]
-    )
-    dataset = make_pretraining_dataset(
-        corpus, VOCABULARY, batch_size=8, max_seq_length=23,
-        max_predictions_per_seq=6, short_seq_prob=0.0, random_next_prob=0.0,
-        seed=3, num_epochs=3,
-    )
+    dataset = fixed_pairs_dataset(seed=3, num_epochs=3)
     assert write_pretraining_shards(dataset, tmp_path, num_shards=3) == 24
     assert len(list(tmp_path.glob("pretraining-*.tfrecord"))) == 3
     (batch,) = batches(

@@ -84,24 +84,21 @@ def test_a_missing_file_is_an_error(tmp_path):
         next(read_wikipedia(tmp_path / "nothing.txt.gz"))
 
 
+def corpus_command(inputs, output, *flags):
+    """`python -m kbert corpus --source wikipedia` on `inputs`."""
+    return cli.main(
+        ["corpus", "--source", "wikipedia", "--input", *map(str, inputs),
+         "--output", str(output), *flags]  # fmt: skip
+    )
+
+
 def test_corpus_command_writes_googles_format(tmp_path, capsys):
     first = write_gzip(tmp_path / "a.txt.gz", ARTICLES.encode("utf-8"))
     second = write_gzip(
         tmp_path / "b.txt.gz", b"Zinc is a metal. It is grey.\n"
     )
     output = tmp_path / "corpus.txt"
-    code = cli.main(
-        [
-            "corpus",
-            "--source",
-            "wikipedia",
-            "--input",
-            str(first),
-            str(second),
-            "--output",
-            str(output),
-        ]
-    )
+    code = corpus_command([first, second], output)
     assert code == 0
     assert read_corpus(output) == [
         *EXPECTED,
@@ -115,19 +112,7 @@ def test_corpus_command_writes_googles_format(tmp_path, capsys):
 def test_corpus_command_cuts_articles(tmp_path):
     path = write_gzip(tmp_path / "a.txt.gz", ARTICLES.encode("utf-8"))
     output = tmp_path / "corpus.txt"
-    code = cli.main(
-        [
-            "corpus",
-            "--source",
-            "wikipedia",
-            "--input",
-            str(path),
-            "--output",
-            str(output),
-            "--max-document-sentences",
-            "2",
-        ]
-    )
+    code = corpus_command([path], output, "--max-document-sentences", "2")
     assert code == 0
     assert read_corpus(output) == [
         EXPECTED[0][:2],
@@ -145,18 +130,7 @@ def test_corpus_command_error_names_the_file_and_keeps_the_old_output(
     bad = write_gzip(tmp_path / "bad.txt.gz", b"Fine line.\n\nBad \xfe.\n")
     output = tmp_path / "corpus.txt"
     output.write_text("an earlier corpus\n", encoding="utf-8")
-    code = cli.main(
-        [
-            "corpus",
-            "--source",
-            "wikipedia",
-            "--input",
-            str(good),
-            str(bad),
-            "--output",
-            str(output),
-        ]
-    )
+    code = corpus_command([good, bad], output)
     assert code == 1
     err = capsys.readouterr().err
     assert "bad.txt.gz" in err and "line 3 is not valid UTF-8" in err
@@ -173,18 +147,8 @@ def test_corpus_command_refuses_a_bad_piece_size_before_reading(
     tmp_path, capsys
 ):
     output = tmp_path / "corpus.txt"
-    code = cli.main(
-        [
-            "corpus",
-            "--source",
-            "wikipedia",
-            "--input",
-            str(tmp_path / "no.gz"),
-            "--output",
-            str(output),
-            "--max-document-sentences",
-            "1",
-        ]
+    code = corpus_command(
+        [tmp_path / "no.gz"], output, "--max-document-sentences", "1"
     )
     assert code == 1
     assert "max_sentences=1" in capsys.readouterr().err

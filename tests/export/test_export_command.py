@@ -82,6 +82,31 @@ def expected_pairs(path):
     return pipeline(PAIRS["text_a"], PAIRS["text_b"])
 
 
+def assert_serves_as_the_model(saved_model, model_path, tmp_path):
+    """The SavedModel, served in a fresh process, gives the Keras model's
+    labels and probabilities on PAIRS."""
+    (answer,) = serve(
+        [
+            {
+                "model": str(saved_model),
+                "signature": "serving_default",
+                "inputs": PAIRS,
+            }
+        ],
+        tmp_path,
+    )
+    expected = expected_pairs(model_path)
+    assert answer["label"] == [e["label"] for e in expected]
+    np.testing.assert_allclose(
+        answer["probabilities"],
+        [
+            [e["probabilities"]["no"], e["probabilities"]["yes"]]
+            for e in expected
+        ],
+        atol=1e-5,
+    )
+
+
 def test_a_torch_model_exports_through_its_keras_file(torch_model, tmp_path):
     output = tmp_path / "pair" / "1"
     completed = run_python(
@@ -98,26 +123,7 @@ def test_a_torch_model_exports_through_its_keras_file(torch_model, tmp_path):
     )
     assert completed.returncode == 0, completed.stderr[-3000:]
     assert "exporting under tensorflow" in completed.stdout
-    (answer,) = serve(
-        [
-            {
-                "model": str(output),
-                "signature": "serving_default",
-                "inputs": PAIRS,
-            }
-        ],
-        tmp_path,
-    )
-    expected = expected_pairs(torch_model)
-    assert answer["label"] == [e["label"] for e in expected]
-    np.testing.assert_allclose(
-        answer["probabilities"],
-        [
-            [e["probabilities"]["no"], e["probabilities"]["yes"]]
-            for e in expected
-        ],
-        atol=1e-5,
-    )
+    assert_serves_as_the_model(output, torch_model, tmp_path)
 
     listing = run_python(["-m", "kbert", "serve-check", str(output)], "torch")
     assert listing.returncode == 0, listing.stderr[-3000:]
@@ -138,25 +144,7 @@ def test_export_runs_under_jax(torch_model, tmp_path):
     output = tmp_path / "jax" / "1"
     completed = run_python(["-c", script, str(torch_model), str(output)], "jax")
     assert completed.returncode == 0, completed.stderr[-3000:]
-    (answer,) = serve(
-        [
-            {
-                "model": str(output),
-                "signature": "serving_default",
-                "inputs": PAIRS,
-            }
-        ],
-        tmp_path,
-    )
-    expected = expected_pairs(torch_model)
-    np.testing.assert_allclose(
-        answer["probabilities"],
-        [
-            [e["probabilities"]["no"], e["probabilities"]["yes"]]
-            for e in expected
-        ],
-        atol=1e-5,
-    )
+    assert_serves_as_the_model(output, torch_model, tmp_path)
 
 
 def test_export_under_torch_in_process_says_how(torch_model, tmp_path):

@@ -2,8 +2,6 @@
 
 import gzip
 import json
-import subprocess
-import sys
 
 import keras
 import numpy as np
@@ -17,7 +15,7 @@ from kbert.models import (
     BertTokenClassifier,
 )
 from kbert.text import load_vocabulary
-from tests.conftest import REPO
+from tests.conftest import REPO, kbert
 
 QUICK = [
     "--max-train-examples", "16",
@@ -209,16 +207,6 @@ def test_finetune_squad_then_evaluate_and_score_file(
     assert scored["total"] == 10570 and scored["unanswered"] == 10558
     np.testing.assert_allclose(
         scored["f1"], metrics["metrics"]["f1"] * 12 / 10570, rtol=1e-9
-    )
-
-
-def kbert(*args):
-    return subprocess.run(
-        [sys.executable, "-m", "kbert", *args],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=300,
     )
 
 

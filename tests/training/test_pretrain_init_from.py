@@ -23,24 +23,29 @@ def run_flags(corpus, start, output, *extra):
     )
 
 
-def test_a_run_at_a_negligible_learning_rate_keeps_the_starting_weights(
-    tiny_corpus, saved_backbone, tmp_path
-):
-    from kbert.saving import load_model
+def run_at_a_negligible_rate(corpus, start, output):
+    """Two steps at 1e-30. The schedule refuses 0; AdamW moves no weight by
+    more than the learning rate (plus its decay share), so 1e-30 changes
+    none by more than 1e-29."""
     from kbert.training.pretrain import pretrain
 
-    path, start = saved_backbone
-    output = tmp_path / "run"
     pretrain(
         settings_from(*run_flags(
-            tiny_corpus, path, output, "--steps", "2",
-            # The schedule refuses 0; AdamW moves no weight by more than
-            # the learning rate (plus its decay share), so 1e-30 changes
-            # none by more than 1e-29.
+            corpus, start, output, "--steps", "2",
             "--learning-rate", "1e-30", "--warmup-steps", "1",
         )),
         verbose=0,
     )
+
+
+def test_a_run_at_a_negligible_learning_rate_keeps_the_starting_weights(
+    tiny_corpus, saved_backbone, tmp_path
+):
+    from kbert.saving import load_model
+
+    path, start = saved_backbone
+    output = tmp_path / "run"
+    run_at_a_negligible_rate(tiny_corpus, path, output)
 
     backbone = load_model(str(output / "backbone.keras"))
     assert backbone.vocabulary == start.vocabulary
@@ -65,7 +70,6 @@ def test_a_pretrainer_starts_the_run_with_its_own_heads(
 ):
     from kbert.models import BertPretrainer
     from kbert.saving import load_model
-    from kbert.training.pretrain import pretrain
 
     _, backbone = saved_backbone
     start = BertPretrainer(backbone)
@@ -77,13 +81,7 @@ def test_a_pretrainer_starts_the_run_with_its_own_heads(
     path = tmp_path / "pretrainer.keras"
     start.save(path)
     output = tmp_path / "run"
-    pretrain(
-        settings_from(*run_flags(
-            tiny_corpus, path, output, "--steps", "2",
-            "--learning-rate", "1e-30", "--warmup-steps", "1",
-        )),
-        verbose=0,
-    )
+    run_at_a_negligible_rate(tiny_corpus, path, output)
     assert "(its MLM and NSP heads)" in capsys.readouterr().out
     pretrainer = load_model(str(output / "pretrainer.keras"))
     np.testing.assert_allclose(
