@@ -1,4 +1,5 @@
-"""Training checkpoints that survive `kill -9`.
+"""Training checkpoints that survive `kill -9`, and the callbacks of a
+resumable `fit`.
 
 A checkpoint is a folder `step-NNNNNNNN/` holding the model with its
 optimizer state (`model.keras`), the states of the random-seed generators
@@ -137,3 +138,36 @@ class CheckpointEvery(keras.callbacks.Callback):
         step = self.first_step + (batch + 1) // self.batches_per_step
         if self.write and step % self.every == 0:
             save_checkpoint(self.model, self.directory, step)
+
+
+class EpochLosses(keras.callbacks.Callback):
+    """Records the mean loss of each pass over the data while `fit` runs
+    all passes as one Keras epoch (so that a resumed run can start in the
+    middle of a pass).
+
+    Args:
+        steps_per_epoch: steps in one pass over the data.
+        first_step: the global step of the first batch of this `fit`.
+    """
+
+    def __init__(self, steps_per_epoch, first_step):
+        super().__init__()
+        self.steps_per_epoch = steps_per_epoch
+        self.first_step = first_step
+        self.sums = {}
+        self.counts = {}
+        self.previous = 0.0
+
+    def on_train_batch_end(self, batch, logs=None):
+        # Keras reports the running mean of its epoch: recover this step's
+        # loss from it.
+        mean = float(logs["loss"])
+        loss = (batch + 1) * mean - batch * self.previous
+        self.previous = mean
+        epoch = (self.first_step + batch) // self.steps_per_epoch
+        self.sums[epoch] = self.sums.get(epoch, 0.0) + loss
+        self.counts[epoch] = self.counts.get(epoch, 0) + 1
+
+    def means(self):
+        """`[mean loss of each pass]`, for the passes this `fit` reached."""
+        return [self.sums[e] / self.counts[e] for e in sorted(self.sums)]

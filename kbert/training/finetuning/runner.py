@@ -132,8 +132,18 @@ def continued(loaded, fresh):
 
 def fit(model, data, settings):
     """Shuffled mini-batch fine-tuning with BERT's AdamW schedule, on
-    batches of examples of similar length (`length_batches`); returns the
-    loss of each epoch."""
+    batches of examples of similar length (`length_batches`).
+
+    With `settings.checkpoint_every`, a checkpoint (weights, optimizer
+    state, step) goes to `OUTPUT/checkpoints` every that many steps, and a
+    run started again on the same output resumes from the newest one, on
+    the batches an uninterrupted run would have seen next.
+
+    Returns:
+        The mean training loss of each pass over the data (of the steps
+        this call ran).
+    """
+    from kbert.training import checkpoints
     from kbert.training.length_batches import length_grouped_batches
     from kbert.training.optimizer import (
         layer_decay_multipliers,
@@ -156,19 +166,44 @@ def fit(model, data, settings):
             learning_rate_multipliers=multipliers,
         )
     )
+    directory = os.path.join(settings.output, "checkpoints")
+    done = 0
+    latest = checkpoints.latest_checkpoint(directory)
+    if latest is not None:
+        done = checkpoints.restore_checkpoint(model, latest[1])
+        print(f"Resuming from {latest[1]} (step {done}).", flush=True)
+    losses = checkpoints.EpochLosses(steps_per_epoch, done)
+    callbacks = [losses]
+    if settings.checkpoint_every:
+        os.makedirs(directory, exist_ok=True)
+        callbacks.append(
+            checkpoints.CheckpointEvery(
+                directory, settings.checkpoint_every, done
+            )
+        )
+    if done >= total_steps:
+        return []
     parts = (data.features, data.labels)
     if data.weights is not None:
         parts += (data.weights,)
-    dataset = length_grouped_batches(
-        parts, settings.batch_size, seed=settings.seed
-    ).prefetch(2)
-    history = model.fit(
+    # Each pass reshuffles (the same way on every run with this seed), so
+    # skipping the steps done puts a resumed run on the uninterrupted
+    # run's next batch.
+    dataset = (
+        length_grouped_batches(parts, settings.batch_size, seed=settings.seed)
+        .repeat(settings.epochs)
+        .skip(done)
+        .prefetch(2)
+    )
+    model.fit(
         dataset,
-        epochs=settings.epochs,
+        epochs=1,
+        steps_per_epoch=total_steps - done,
         verbose=settings.verbose,
         shuffle=False,  # the dataset is shuffled above
+        callbacks=callbacks,
     )
-    return [float(value) for value in history.history["loss"]]
+    return losses.means()
 
 
 def run_finetuning(settings):

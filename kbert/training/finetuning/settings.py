@@ -92,6 +92,11 @@ class FineTuneSettings(RunSettings):
     seed: int = setting(
         "seed for the new head, the data order and dropout", default=0
     )
+    checkpoint_every: int | None = setting(
+        "write a checkpoint to OUTPUT/checkpoints every N steps; the same "
+        "command again resumes from the newest (default: none)",
+        default=None,
+    )
     verbose: int = setting(
         "Keras fit's progress: 0 silent, 1 a bar, 2 a line per epoch",
         choices=(0, 1, 2),
@@ -114,6 +119,9 @@ class FineTuneSettings(RunSettings):
             check_positive_int, "max_train_examples", self.max_train_examples
         )
         check_int("seed", self.seed, minimum=0)
+        check_optional(
+            check_positive_int, "checkpoint_every", self.checkpoint_every
+        )
         check_choice("verbose", self.verbose, (0, 1, 2))
 
 
