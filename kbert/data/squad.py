@@ -132,6 +132,61 @@ def one_example_per_answer(examples):
     return expanded
 
 
+def unanswerable_examples(dataset, fraction, seed=0, articles=None):
+    """Derived SQuAD 2.0-style questions with no answer, for training.
+
+    No SQuAD 2.0 training set is available offline, so no-answer examples
+    are made from answerable ones: a `fraction` of the questions (drawn
+    with `seed`) is paired with another paragraph of its own article, one
+    in which none of its gold answer texts occurs (case-insensitive). Such
+    a paragraph is on the question's topic but does not answer it. They
+    are easier than SQuAD 2.0's adversarial ones, written to look
+    answerable from their own paragraph.
+
+    Args:
+        dataset: parsed SQuAD JSON (see `load_squad_json`).
+        fraction: share of the questions to pair, in [0, 1].
+        seed: the draw's seed.
+        articles: an optional `slice` of articles.
+
+    Returns:
+        list of `SquadExample` without answers, ids `<id>-unanswerable`;
+        questions whose article has no such paragraph are skipped.
+    """
+    if not 0.0 <= fraction <= 1.0:
+        raise ValueError(
+            f"`fraction` must be in [0, 1]. Received: fraction={fraction!r}"
+        )
+    rng = np.random.default_rng(seed)
+    data = dataset["data"] if articles is None else dataset["data"][articles]
+    examples = []
+    for article in data:
+        contexts = [p["context"] for p in article["paragraphs"]]
+        lowered = [context.lower() for context in contexts]
+        for own, paragraph in enumerate(article["paragraphs"]):
+            for question in paragraph["qas"]:
+                if rng.random() >= fraction:
+                    continue
+                answers = [a["text"].lower() for a in question["answers"]]
+                others = [
+                    index
+                    for index in rng.permutation(len(contexts))
+                    if index != own
+                    and not any(a in lowered[index] for a in answers)
+                ]
+                if not others:
+                    continue
+                examples.append(
+                    SquadExample(
+                        f"{question['id']}-unanswerable",
+                        question["question"],
+                        contexts[others[0]],
+                        (),
+                    )
+                )
+    return examples
+
+
 def read_squad(path, articles=None):
     """`squad_examples(load_squad_json(path), articles)`."""
     return squad_examples(load_squad_json(path), articles)

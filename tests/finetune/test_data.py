@@ -17,6 +17,7 @@ from kbert.data.squad import (
     read_squad,
     squad_examples,
     squad_features,
+    unanswerable_examples,
 )
 from kbert.evaluation import decode_answers, extract_entities
 from kbert.text import BertTokenizer
@@ -303,6 +304,67 @@ def test_the_training_half_has_9738_distinct_gold_spans(shared_data):
     assert len({e.id for e in expanded}) == 5696
     unanswered = examples[0].__class__("q", "who ?", "a b", ())
     assert one_example_per_answer([unanswered]) == [unanswered]
+
+
+def article(*paragraphs):
+    """A SQuAD article: (context, [(question id, answer text)]) pairs."""
+    return {
+        "title": "t",
+        "paragraphs": [
+            {
+                "context": context,
+                "qas": [
+                    {
+                        "id": qid,
+                        "question": f"question {qid}?",
+                        "answers": [
+                            {"text": text, "answer_start": context.find(text)}
+                        ],
+                    }
+                    for qid, text in questions
+                ],
+            }
+            for context, questions in paragraphs
+        ],
+    }
+
+
+def test_unanswerable_examples_pair_a_question_with_a_paragraph_lacking_it():
+    dataset = {
+        "data": [
+            article(
+                ("Paris is in France.", [("a", "Paris"), ("b", "France")]),
+                ("PARIS hosted the games.", [("c", "games")]),
+                ("Lyon is a city.", [("d", "Lyon")]),
+            ),
+            # One paragraph: no other paragraph to pair with.
+            article(("Rome is old.", [("e", "Rome")])),
+        ]
+    }
+    derived = unanswerable_examples(dataset, fraction=1.0, seed=0)
+    pairs = {e.id: e.context for e in derived}
+    # "a" (Paris) can only take the Lyon paragraph: the second one holds
+    # "PARIS" (case-insensitive). "d" (Lyon) may take either other one.
+    assert pairs["a-unanswerable"] == "Lyon is a city."
+    assert pairs["b-unanswerable"] in ("PARIS hosted the games.",
+                                       "Lyon is a city.")  # fmt: skip
+    assert pairs["c-unanswerable"] in ("Paris is in France.",
+                                       "Lyon is a city.")  # fmt: skip
+    assert pairs["d-unanswerable"] != "Lyon is a city."
+    assert sorted(pairs) == [f"{q}-unanswerable" for q in "abcd"]
+    assert all(e.answers == () for e in derived)
+    assert [e.question for e in derived] == [
+        "question a?", "question b?", "question c?", "question d?"]
+    assert unanswerable_examples(dataset, fraction=0.0) == []
+    # A fraction draws about that share, the same for the same seed.
+    many = {"data": [article(*[(f"Text {i}.", [(f"q{i}", f"Text {i}")])
+                               for i in range(400)])]}  # fmt: skip
+    half = unanswerable_examples(many, fraction=0.5, seed=1)
+    assert 160 < len(half) < 240
+    assert half == unanswerable_examples(many, fraction=0.5, seed=1)
+    assert half != unanswerable_examples(many, fraction=0.5, seed=2)
+    with pytest.raises(ValueError, match="fraction=1.5"):
+        unanswerable_examples(dataset, fraction=1.5)
 
 
 def test_squad_windows_map_answers_and_point_elsewhere_at_cls(tokenizer):

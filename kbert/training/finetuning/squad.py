@@ -12,6 +12,7 @@ from kbert.data.squad import (
     one_example_per_answer,
     squad_examples,
     squad_features,
+    unanswerable_examples,
 )
 from kbert.evaluation import squad_scores
 from kbert.training.finetuning.settings import (
@@ -20,7 +21,7 @@ from kbert.training.finetuning.settings import (
 )
 from kbert.training.finetuning.task import Task, TrainingData, first
 from kbert.training.settings import setting
-from kbert.validation import check_choice, check_positive_int
+from kbert.validation import check_choice, check_positive_int, check_rate
 
 PREDICTIONS_FILE = "predictions.json"
 TRAIN_ANSWERS = ("all", "first")
@@ -39,14 +40,33 @@ def parse_articles(name, text):
         ) from None
 
 
+# Each version's evaluation file (under the data folder) and the articles
+# of it scored by default. SQuAD 2.0 has no training set offline: its dev
+# articles 0-16 tune the no-answer threshold, 17-34 are scored.
+VERSIONS = {
+    "1.1": (("squad_v1.1", "dev-v1.1.json.gz"), ":"),
+    "2": (("squad_v2.0", "dev-v2.0.reconstructed.json.gz"), "17:"),
+}
+TRAIN_FILE = ("squad_v1.1", "train-v1.1.reconstructed.json.gz")
+
+
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class SquadTaskSettings:
     """SQuAD's own settings, read by fine-tuning and evaluation alike: the
-    file, how contexts are cut into windows and how answers are decoded;
-    mixed into `SquadSettings` and `SquadEvaluationSettings`."""
+    version and file, how contexts are cut into windows and how answers
+    are decoded; mixed into `SquadSettings` and `SquadEvaluationSettings`.
+    Left unset, `dataset` and `eval_articles` take the version's."""
 
+    version: str = setting(
+        "1.1, or 2 (questions may have no answer: the model abstains when "
+        "the [CLS] span outscores the best span by its threshold)",
+        choices=tuple(VERSIONS),
+        default="1.1",
+    )
     dataset: str | None = setting(
-        "SQuAD v1.1 JSON (default: the bundled dev set)", default=None
+        "SQuAD JSON to evaluate on (default: the bundled official dev set "
+        "of the version)",
+        default=None,
     )
     sequence_length: int = setting(
         "tokens per window, question included", default=384
@@ -61,13 +81,15 @@ class SquadTaskSettings:
         "start and end candidates per window when decoding", default=20
     )
     max_answer_length: int = setting("answer tokens at most", default=30)
-    eval_articles: str = setting(
-        "articles to evaluate on, START:STOP",
-        default="24:",
+    eval_articles: str | None = setting(
+        "articles of the dataset to evaluate on, START:STOP (default: all "
+        "for 1.1; 17: for 2, whose 0:17 tune the no-answer threshold)",
+        default=None,
     )
 
     def __post_init__(self):
         super().__post_init__()
+        check_choice("version", self.version, tuple(VERSIONS))
         for name in (
             "doc_stride",
             "max_query_length",
@@ -75,23 +97,31 @@ class SquadTaskSettings:
             "max_answer_length",
         ):
             check_positive_int(name, getattr(self, name))
+        if self.eval_articles is None:
+            object.__setattr__(
+                self, "eval_articles", VERSIONS[self.version][1]
+            )
         parse_articles("eval_articles", self.eval_articles)
 
     @property
     def dataset_path(self):
-        """`dataset`, else the bundled SQuAD v1.1 dev set."""
-        return self.dataset or (
-            Path(self.data_dir) / "squad_v1.1" / "dev-v1.1.json.gz"
-        )
+        """`dataset`, else the bundled official dev set of the version."""
+        folder, name = VERSIONS[self.version][0]
+        return self.dataset or Path(self.data_dir) / folder / name
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class SquadSettings(SquadTaskSettings, FineTuneSettings):
     """The settings of `finetune squad`."""
 
+    train_file: str | None = setting(
+        "SQuAD JSON to train on (default: the bundled v1.1 training set, "
+        "87,599 questions; the dev set with --train-articles :24 "
+        "--eval-articles 24: is the old split)",
+        default=None,
+    )
     train_articles: str = setting(
-        "articles to train on, START:STOP",
-        default=":24",
+        "articles of the train file to train on, START:STOP", default=":"
     )
     train_answers: str = setting(
         "all: train on each distinct gold answer of a question as its own "
@@ -101,12 +131,31 @@ class SquadSettings(SquadTaskSettings, FineTuneSettings):
         choices=TRAIN_ANSWERS,
         default="all",
     )
+    unanswerable_fraction: float | None = setting(
+        "share of the training questions also paired with another "
+        "paragraph of their article that lacks their answer, as no-answer "
+        "examples (kbert.data.squad.unanswerable_examples; default: 0 for "
+        "1.1, 0.25 for 2)",
+        default=None,
+    )
     epochs: int = setting("passes over the training data", default=2)
 
     def __post_init__(self):
         super().__post_init__()
         parse_articles("train_articles", self.train_articles)
         check_choice("train_answers", self.train_answers, TRAIN_ANSWERS)
+        if self.unanswerable_fraction is None:
+            object.__setattr__(
+                self,
+                "unanswerable_fraction",
+                0.25 if self.version == "2" else 0.0,
+            )
+        check_rate("unanswerable_fraction", self.unanswerable_fraction)
+
+    @property
+    def train_path(self):
+        """`train_file`, else the bundled SQuAD v1.1 training set."""
+        return self.train_file or Path(self.data_dir).joinpath(*TRAIN_FILE)
 
     @property
     def predictions_path(self):
@@ -158,13 +207,27 @@ class SquadTask(Task):
 
         settings = self.settings
         articles = parse_articles("train_articles", settings.train_articles)
+        train = load_squad_json(settings.train_path)
         examples = first(
-            squad_examples(self.dataset, articles),
-            settings.max_train_examples,
+            squad_examples(train, articles), settings.max_train_examples
         )
         targets = examples
         if settings.train_answers == "all":
             targets = one_example_per_answer(examples)
+        unanswerable = []
+        if settings.unanswerable_fraction:
+            kept = {example.id for example in examples}
+            unanswerable = [
+                example
+                for example in unanswerable_examples(
+                    train,
+                    settings.unanswerable_fraction,
+                    seed=settings.seed,
+                    articles=articles,
+                )
+                if example.id.removesuffix("-unanswerable") in kept
+            ]
+            targets = targets + unanswerable
         windows = squad_features(
             targets,
             tokenizer,
@@ -180,6 +243,7 @@ class SquadTask(Task):
         counts = {
             "train_questions": len(examples),
             "train_targets": len(targets),
+            "train_unanswerable": len(unanswerable),
             "train_windows": len(features["token_ids"]),
         }
         return TrainingData(features, labels, None, counts)
@@ -228,7 +292,8 @@ class SquadTask(Task):
 
     def result_fields(self):
         return {
-            "task": "squad_v1.1",
+            "task": f"squad_v{self.settings.version}",
+            "train_file": str(self.settings.train_path),
             "dataset": str(self.settings.dataset_path),
         }
 
