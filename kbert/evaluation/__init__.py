@@ -10,19 +10,21 @@ from kbert.evaluation.glue_metrics import (
     pearson,
     spearman,
 )
-from kbert.evaluation.squad_decoding import decode_answers
+from kbert.evaluation.squad_decoding import decode_answers, null_scores
 from kbert.evaluation.squad_metric import (
     exact_match,
     normalize_answer,
     squad_scores,
     token_f1,
 )
+from kbert.evaluation.squad_v2_metric import squad_v2_scores
 
 __all__ = [
     "TASK_METRICS",
     "accuracy",
     "binary_f1",
     "decode_answers",
+    "null_scores",
     "entity_scores",
     "exact_match",
     "extract_entities",
@@ -32,5 +34,6 @@ __all__ = [
     "pearson",
     "spearman",
     "squad_scores",
+    "squad_v2_scores",
     "token_f1",
 ]

@@ -93,3 +93,25 @@ def decode_answers(
         ]
         answers[index] = n_best[index][0]["text"] if ranked else ""
     return answers, n_best
+
+
+def null_scores(windows, start_logits, end_logits, num_questions):
+    """Each question's SQuAD 2.0 null score: start + end logit at `[CLS]`
+    (position 0), the lowest over its windows (BERT's run_squad.py).
+
+    Args:
+        windows: dict with `example_index` `(W,)`.
+        start_logits, end_logits: `(W, T)`.
+        num_questions: N, the number of questions.
+
+    Returns:
+        float32 array `(N,)` (summed in float32, as the SavedModel does).
+    """
+    example_index = np.asarray(windows["example_index"])
+    per_window = (
+        np.asarray(start_logits, "float32")[:, 0]
+        + np.asarray(end_logits, "float32")[:, 0]
+    )
+    scores = np.full(num_questions, np.inf, "float32")
+    np.minimum.at(scores, example_index, per_window)
+    return scores

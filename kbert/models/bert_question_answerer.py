@@ -1,5 +1,7 @@
 """Extractive question answering (SQuAD) over BERT: span start and end."""
 
+import math
+
 import keras
 from keras import ops
 
@@ -24,8 +26,16 @@ class BertQuestionAnswerer(BertTask):
     not hold the answer). The default loss is the mean of the start and end
     cross-entropies, as in BERT.
 
+    SQuAD 2.0: a question may have no answer in its context. The model
+    then learns to point start and end at `[CLS]`; its null score
+    s_null = start[CLS] + end[CLS] competes with the best span's score, and
+    the answer is "no answer" when s_null > best + `no_answer_threshold`
+    (tuned on held-out data). The threshold travels with the saved model;
+    the pipeline and the exported SavedModel apply it.
+
     Args:
         backbone: a `BertBackbone`.
+        no_answer_threshold: float, or None (SQuAD v1.1: always answer).
 
     Example:
     >>> backbone = BertBackbone.from_preset("bert_tiny", vocabulary_size=100)
@@ -33,7 +43,19 @@ class BertQuestionAnswerer(BertTask):
     >>> answerer.compile()
     """
 
-    def __init__(self, backbone, **kwargs):
+    def __init__(self, backbone, no_answer_threshold=None, **kwargs):
+        if no_answer_threshold is not None:
+            if (
+                isinstance(no_answer_threshold, bool)
+                or not isinstance(no_answer_threshold, (int, float))
+                or not math.isfinite(no_answer_threshold)
+            ):
+                raise ValueError(
+                    "`no_answer_threshold` must be a number or None. "
+                    f"Received: no_answer_threshold={no_answer_threshold!r}"
+                )
+            no_answer_threshold = float(no_answer_threshold)
+
         # === Layers ===
         span_dense = head_dense(backbone, 2, "span_dense")
 
@@ -54,6 +76,12 @@ class BertQuestionAnswerer(BertTask):
 
         self.backbone = backbone
         self.span_dense = span_dense
+        self.no_answer_threshold = no_answer_threshold
+
+    def get_config(self):
+        config = super().get_config()
+        config["no_answer_threshold"] = self.no_answer_threshold
+        return config
 
     def compile(
         self,

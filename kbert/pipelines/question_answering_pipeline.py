@@ -5,6 +5,16 @@ import numpy as np
 from kbert.pipelines import text_inputs
 
 
+def no_answer_wins(null_score, best_score, threshold):
+    """SQuAD 2.0's rule: "no answer" when the null score exceeds the best
+    span's score by more than `threshold` (never when it is None), in
+    float32 as the SavedModel decides."""
+    if threshold is None:
+        return False
+    margin = np.float32(null_score) - np.float32(best_score)
+    return bool(margin > np.float32(threshold))
+
+
 class QuestionAnsweringPipeline:
     """Answers questions from their contexts, BERT's SQuAD way.
 
@@ -19,6 +29,10 @@ class QuestionAnsweringPipeline:
         n_best_size, max_answer_length: the decoding.
         tokenizer: the tokenizer (default: built from the vocabulary the
             model carries).
+        no_answer_threshold: SQuAD 2.0's: "no answer" when the null score
+            (start + end logit at `[CLS]`) exceeds the best span's score by
+            more than this; None always answers (v1.1). Default: the
+            model's `no_answer_threshold`.
 
     Example:
     >>> qa = QuestionAnsweringPipeline(load_model("qa.keras"))  # doctest: +SKIP
@@ -35,6 +49,7 @@ class QuestionAnsweringPipeline:
         n_best_size=20,
         max_answer_length=30,
         tokenizer=None,
+        no_answer_threshold="model",
     ):
         from kbert.models import BertQuestionAnswerer
 
@@ -54,6 +69,9 @@ class QuestionAnsweringPipeline:
         self.n_best_size = n_best_size
         self.max_answer_length = max_answer_length
         self.tokenizer = tokenizer or text_inputs.tokenizer_for(model)
+        if no_answer_threshold == "model":
+            no_answer_threshold = model.no_answer_threshold
+        self.no_answer_threshold = no_answer_threshold
 
     def __call__(self, questions, contexts):
         """Answers each question from its context.
@@ -62,13 +80,16 @@ class QuestionAnsweringPipeline:
             questions, contexts: str or lists of str of the same length.
 
         Returns:
-            One dict per question: `answer` (text, "" when no span fits),
+            One dict per question: `answer` (text; "" when no span fits
+            or, with a `no_answer_threshold`, when the null score wins),
             `start`, `end` (character offsets into the context; -1 when
             there is no answer), `score` (start + end logit of the best
-            span) and `candidates` (up to `n_best_size` distinct spans,
-            best first, each a dict with `text`, `score`, `start`, `end`).
+            span, -inf when none fits), `null_score` (start + end logit
+            at `[CLS]`, the lowest over the windows) and `candidates` (up
+            to `n_best_size` distinct spans, best first, each a dict with
+            `text`, `score`, `start`, `end`).
         """
-        from kbert.evaluation import decode_answers
+        from kbert.evaluation import decode_answers, null_scores
 
         questions = text_inputs.check_texts(questions, "questions")
         contexts = text_inputs.check_texts(contexts, "contexts")
@@ -85,16 +106,25 @@ class QuestionAnsweringPipeline:
             n_best_size=self.n_best_size,
             max_answer_length=self.max_answer_length,
         )
+        nulls = null_scores(
+            windows, start_logits, end_logits, len(questions)
+        )
         results = []
         for index in range(len(questions)):
             candidates = n_best[index]
             best = candidates[0] if candidates else None
+            score = best["score"] if best else float("-inf")
+            null = float(nulls[index])
+            answered = best is not None and not no_answer_wins(
+                null, score, self.no_answer_threshold
+            )
             results.append(
                 {
-                    "answer": best["text"] if best else "",
-                    "start": best["start"] if best else -1,
-                    "end": best["end"] if best else -1,
-                    "score": best["score"] if best else float("-inf"),
+                    "answer": best["text"] if answered else "",
+                    "start": best["start"] if answered else -1,
+                    "end": best["end"] if answered else -1,
+                    "score": score,
+                    "null_score": null,
                     "candidates": candidates,
                 }
             )

@@ -205,6 +205,39 @@ def test_finetune_squad_then_evaluate_and_score_file(
     )
 
 
+def test_finetune_squad_version_2_tunes_and_keeps_a_no_answer_threshold(
+    tiny_model, tmp_path, capsys
+):
+    output = tmp_path / "squad2"
+    windows = ["--sequence-length", "64", "--doc-stride", "32"]
+    windows += ["--max-query-length", "16"]
+    argv = ["finetune", "squad", "--version", "2", "--model", tiny_model]
+    argv += ["--output", str(output), *windows, *QUICK]
+    argv += ["--unanswerable-fraction", "0.5"]
+    assert main(argv) == 0
+    metrics = read_metrics(output)
+    assert metrics["task"] == "squad_v2"
+    assert metrics["dataset"].endswith("dev-v2.0.reconstructed.json.gz")
+    # About half of the 16 training questions also come without answer.
+    assert 3 <= metrics["train_unanswerable"] <= 13
+    assert metrics["train_targets"] == 16 + metrics["train_unanswerable"]
+    scores = metrics["metrics"]
+    assert scores["eval_questions"] == scores["total"] == 12
+    assert scores["HasAns_total"] + scores.get("NoAns_total", 0) == 12
+    threshold = scores["no_answer_threshold"]
+    assert isinstance(threshold, float)
+    # The saved model carries the threshold; evaluating it again uses it
+    # and gives the same figures.
+    model_path = str(output / "model.keras")
+    model = keras.saving.load_model(model_path, compile=False)
+    assert model.no_answer_threshold == threshold
+    again = evaluate(
+        "squad", "--version", "2", "--model", model_path,
+        "--max-eval-examples", "12", *windows, capsys=capsys,
+    )  # fmt: skip
+    assert again == scores
+
+
 def test_bad_runner_input_is_reported(tmp_path, capsys):
     with pytest.raises(SystemExit, match="No model file at 'missing.keras'"):
         main(["finetune", "glue", "--task", "sst2", "--model",

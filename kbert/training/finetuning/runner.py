@@ -116,7 +116,8 @@ def continued(loaded, fresh):
 
     def head(model):
         config = model.get_config()
-        for key in ("backbone", "name", "trainable"):
+        # The no-answer threshold is tuned after training, not trained.
+        for key in ("backbone", "name", "trainable", "no_answer_threshold"):
             config.pop(key, None)
         return config
 

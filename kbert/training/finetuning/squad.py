@@ -14,7 +14,7 @@ from kbert.data.squad import (
     squad_features,
     unanswerable_examples,
 )
-from kbert.evaluation import squad_scores
+from kbert.evaluation import squad_scores, squad_v2_scores
 from kbert.training.finetuning.settings import (
     EvaluationSettings,
     FineTuneSettings,
@@ -81,6 +81,11 @@ class SquadTaskSettings:
         "start and end candidates per window when decoding", default=20
     )
     max_answer_length: int = setting("answer tokens at most", default=30)
+    threshold_articles: str = setting(
+        "version 2: articles of the dataset on which the no-answer "
+        "threshold is tuned (best F1) when the model has none",
+        default="0:17",
+    )
     eval_articles: str | None = setting(
         "articles of the dataset to evaluate on, START:STOP (default: all "
         "for 1.1; 17: for 2, whose 0:17 tune the no-answer threshold)",
@@ -102,6 +107,7 @@ class SquadTaskSettings:
                 self, "eval_articles", VERSIONS[self.version][1]
             )
         parse_articles("eval_articles", self.eval_articles)
+        parse_articles("threshold_articles", self.threshold_articles)
 
     @property
     def dataset_path(self):
@@ -186,6 +192,15 @@ class SquadEvaluationSettings(SquadTaskSettings, EvaluationSettings):
         return self.write_predictions
 
 
+def _no_answer_scores(examples, results):
+    """`{id: null score - best span score}`: the official metric's
+    "no-answer probability" (higher: rather abstain)."""
+    return {
+        example.id: result["null_score"] - result["score"]
+        for example, result in zip(examples, results)
+    }
+
+
 class SquadTask(Task):
     """SQuAD v1.1: the answer span of a question in its context."""
 
@@ -254,14 +269,71 @@ class SquadTask(Task):
         return BertQuestionAnswerer(backbone)
 
     def evaluate(self, model, tokenizer):
-        """Official EM/F1 on the `eval_articles`' first questions."""
-        from kbert.pipelines import QuestionAnsweringPipeline
-
+        """The official metric of the version on the `eval_articles`' first
+        questions. Version 2 first sets the model's no-answer threshold,
+        when it has none, to the one with the best F1 on the
+        `threshold_articles`, so the saved model carries it."""
         settings = self.settings
+        if settings.version == "2" and model.no_answer_threshold is None:
+            tune = parse_articles(
+                "threshold_articles", settings.threshold_articles
+            )
+            examples = first(
+                squad_examples(self.dataset, tune), settings.max_eval_examples
+            )
+            results = self._answer(model, tokenizer, examples)
+            tuned = squad_v2_scores(
+                self.dataset["data"][tune],
+                {e.id: r["candidates"][0]["text"] if r["candidates"] else ""
+                 for e, r in zip(examples, results)},  # fmt: skip
+                no_answer_scores=_no_answer_scores(examples, results),
+                question_ids={e.id for e in examples},
+            )
+            model.no_answer_threshold = float(tuned["best_f1_thresh"])
+            print(
+                f"No-answer threshold {model.no_answer_threshold:.4f}: F1 "
+                f"{tuned['best_f1']:.2f} on {tuned['total']} questions of "
+                f"articles {settings.threshold_articles}.",
+                flush=True,
+            )
         articles = parse_articles("eval_articles", settings.eval_articles)
         examples = first(
             squad_examples(self.dataset, articles), settings.max_eval_examples
         )
+        results = self._answer(model, tokenizer, examples)
+        self.predictions = {
+            example.id: result["answer"]
+            for example, result in zip(examples, results)
+        }
+        asked = {example.id for example in examples}
+        if settings.version == "2":
+            scores = squad_v2_scores(
+                self.dataset["data"][articles],
+                self.predictions,
+                no_answer_scores=_no_answer_scores(examples, results),
+                question_ids=asked,
+            )
+            return {
+                **scores,
+                "no_answer_threshold": model.no_answer_threshold,
+                "eval_questions": scores["total"],
+            }
+        scores = squad_scores(
+            self.dataset["data"][articles],
+            self.predictions,
+            question_ids=asked,
+        )
+        return {
+            "exact_match": scores["exact_match"],
+            "f1": scores["f1"],
+            "eval_questions": scores["total"],
+        }
+
+    def _answer(self, model, tokenizer, examples):
+        """The QA pipeline's results on `examples`."""
+        from kbert.pipelines import QuestionAnsweringPipeline
+
+        settings = self.settings
         pipeline = QuestionAnsweringPipeline(
             model,
             sequence_length=settings.sequence_length,
@@ -271,24 +343,10 @@ class SquadTask(Task):
             max_answer_length=settings.max_answer_length,
             tokenizer=tokenizer,
         )
-        answers = pipeline(
+        return pipeline(
             [example.question for example in examples],
             [example.context for example in examples],
         )
-        self.predictions = {
-            example.id: answer["answer"]
-            for example, answer in zip(examples, answers)
-        }
-        scores = squad_scores(
-            self.dataset["data"][articles],
-            self.predictions,
-            question_ids={example.id for example in examples},
-        )
-        return {
-            "exact_match": scores["exact_match"],
-            "f1": scores["f1"],
-            "eval_questions": scores["total"],
-        }
 
     def result_fields(self):
         return {
