@@ -233,6 +233,7 @@ def _text_signature(kind, model, model_fn, tokenizer, **settings):
             max_query_length=settings["max_query_length"],
             n_best_size=settings["n_best_size"],
             max_answer_length=settings["max_answer_length"],
+            no_answer_threshold=model.no_answer_threshold,
         )
     if kind == "token_classification":
         if model.label_names is None:

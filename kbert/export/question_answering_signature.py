@@ -191,15 +191,24 @@ def question_answering_signature(
     max_query_length,
     n_best_size,
     max_answer_length,
+    no_answer_threshold=None,
     windows_per_call=32,
 ):
     """The `serving_default` function of a `BertQuestionAnswerer`.
 
+    Args:
+        no_answer_threshold: SQuAD 2.0's (the model's): "no answer" when
+            the null score exceeds the best span's by more than this; None
+            always answers.
+
     Returns:
         A `tf.function` of `question`, `context` (string `[N]`) returning
-        `answer` (string `[N]`, "" when no span fits), `start`, `end`
-        (int32 character offsets into the context, -1 without an answer)
-        and `score` (float32 start + end logit, -inf without an answer).
+        `answer` (string `[N]`, "" when no span fits or the null score
+        wins), `start`, `end` (int32 character offsets into the context,
+        -1 without an answer), `score` (float32 start + end logit of the
+        best span, -inf when none fits) and `null_score` (float32 start +
+        end logit at `[CLS]`, the lowest over the windows), as
+        `QuestionAnsweringPipeline` gives them.
     """
 
     @tf.function(
@@ -236,12 +245,24 @@ def question_answering_signature(
             n_best_size=n_best_size,
             max_answer_length=max_answer_length,
         )
+        null = tf.math.unsorted_segment_min(
+            start_logits[:, 0] + end_logits[:, 0],
+            windows["example"],
+            tf.size(question),
+        )
+        if no_answer_threshold is not None:
+            threshold = tf.constant(no_answer_threshold, tf.float32)
+            abstain = null - best > threshold
+            none = -tf.ones_like(byte_start)
+            byte_start = tf.where(abstain, none, byte_start)
+            byte_end = tf.where(abstain, none, byte_end)
         byte_start, byte_end = byte_start[:, None], byte_end[:, None]
         return {
             "answer": in_graph.cut(context, byte_start, byte_end)[:, 0],
             "start": in_graph.char_offsets(context, byte_start)[:, 0],
             "end": in_graph.char_offsets(context, byte_end)[:, 0],
             "score": best,
+            "null_score": null,
         }
 
     return serve_text

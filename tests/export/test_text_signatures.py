@@ -232,3 +232,53 @@ def test_serve_ids_gives_the_model_outputs(exported, served, name):
             atol=1e-5,
             rtol=1e-5,
         )
+
+
+def test_question_answering_abstains_as_the_pipeline(exported, tmp_path):
+    """A SQuAD 2.0 model: its no-answer threshold travels in the .keras
+    file into the SavedModel, which answers "" exactly where the pipeline
+    does."""
+    from kbert.export import export_saved_model
+    from kbert.pipelines import QuestionAnsweringPipeline
+    from kbert.saving import load_model
+
+    model, _ = exported["question_answering"]
+    questions = [q for q, _ in QUESTIONS]
+    contexts = [c for _, c in QUESTIONS]
+    always = QuestionAnsweringPipeline(model)(questions, contexts)
+    margins = sorted(
+        e["null_score"] - e["score"] for e in always if e["answer"]
+    )
+    # Halfway between two margins: some questions abstain, some answer.
+    middle = len(margins) // 2
+    threshold = float(np.mean(margins[middle - 1 : middle + 1]))
+    model.no_answer_threshold = threshold
+    try:
+        model.save(tmp_path / "qa2.keras")
+    finally:
+        model.no_answer_threshold = None
+    loaded = load_model(str(tmp_path / "qa2.keras"))
+    assert loaded.no_answer_threshold == threshold
+    export_saved_model(loaded, str(tmp_path / "qa2" / "1"))
+    (answer,) = serve(
+        [
+            {
+                "model": str(tmp_path / "qa2" / "1"),
+                "signature": "serving_default",
+                "inputs": {"question": questions, "context": contexts},
+            }
+        ],
+        tmp_path,
+    )
+    expected = QuestionAnsweringPipeline(loaded)(questions, contexts)
+    assert answer["answer"] == [e["answer"] for e in expected]
+    assert answer["start"] == [e["start"] for e in expected]
+    assert answer["end"] == [e["end"] for e in expected]
+    np.testing.assert_allclose(
+        answer["null_score"], [e["null_score"] for e in expected], atol=1e-5
+    )
+    abstained = [
+        a["answer"] != "" and e["answer"] == ""
+        for a, e in zip(always, expected)
+    ]
+    assert 0 < sum(abstained) < sum(1 for a in always if a["answer"])
