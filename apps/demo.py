@@ -164,11 +164,26 @@ def question_answering_page():
     if models is None:
         return
     result = models["qa"](question, context)[0]
-    if not result["answer"]:
+    if not result["candidates"]:
         st.info("No answer span fits in this context.")
+        return
+    if not result["answer"]:
+        # SQuAD 2.0: the [CLS] "no answer" outscored the best span by more
+        # than the model's threshold.
+        st.info("No answer in this context.")
+        null_column, span_column = st.columns(2)
+        null_column.metric("No-answer score", f"{result['null_score']:.2f}")
+        span_column.metric("Best span's score", f"{result['score']:.2f}")
+        st.caption(
+            f"Best span: “{result['candidates'][0]['text']}”. Scores are "
+            "start + end logits; the model abstains when the no-answer "
+            "score ([CLS]) exceeds the best span's by more than its "
+            f"threshold ({models['qa'].no_answer_threshold:.2f})."
+        )
         return
     st.html(demo.answer_html(result["answer"]))
     st.metric("Score (start + end logit)", f"{result['score']:.2f}")
+    st.metric("No-answer score ([CLS])", f"{result['null_score']:.2f}")
     st.html(demo.highlight_html(context, result["start"], result["end"]))
     runner_ups = demo.runner_up_rows(result)
     if runner_ups:

@@ -126,6 +126,45 @@ def test_question_answering_highlights_the_pipelines_answer(
     ]
 
 
+def test_question_answering_says_when_the_model_abstains(
+    models_dir, tmp_path, monkeypatch
+):
+    """A SQuAD 2.0 model whose threshold makes it abstain: the page says
+    so, with the no-answer score beside the best span's."""
+    from kbert.pipelines import QuestionAnsweringPipeline
+    from kbert.saving import load_model
+
+    for name in ("fill_mask", "paraphrase"):
+        (tmp_path / name).symlink_to(models_dir / name)
+    model = load_model(str(models_dir / "qa" / "model.keras"))
+    # Abstain unless the best span beats [CLS] by a million.
+    model.no_answer_threshold = -1e6
+    (tmp_path / "qa").mkdir()
+    model.save(tmp_path / "qa" / "model.keras")
+    monkeypatch.setenv("KBERT_MODELS_DIR", str(tmp_path))
+    app = open_page("Question answering", models_dir)
+    app.text_area[0].set_value(CONTEXT)
+    app.text_input[0].set_value(QUESTION)
+    press(app, "qa_button")
+    result = QuestionAnsweringPipeline(model)(QUESTION, CONTEXT)[0]
+    assert result["answer"] == "" and result["candidates"]
+    assert [element.value for element in app.info] == [
+        "No answer in this context."
+    ]
+    assert [metric.label for metric in app.metric] == [
+        "No-answer score",
+        "Best span's score",
+    ]
+    assert float(app.metric[0].value) == pytest.approx(
+        result["null_score"], abs=5e-3
+    )
+    assert float(app.metric[1].value) == pytest.approx(
+        result["score"], abs=5e-3
+    )
+    assert result["candidates"][0]["text"] in app.caption[0].value
+    assert not app.html  # no answer line, no highlight
+
+
 def test_attention_heatmap_for_a_chosen_layer_and_head(models_dir, loaded):
     from kbert.pipelines import attention_maps
 
