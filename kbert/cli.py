@@ -15,6 +15,7 @@ import sys
 COMMANDS = {
     "convert": "convert",
     "embed": "embed",
+    "features": "features",
     "info": "info",
     "smoke": "smoke",
     "corpus": "corpus",
@@ -33,6 +34,8 @@ HELP = {
     "convert": "convert Hugging Face / Google BERT checkpoints to .keras "
     "and back",
     "embed": "print mean-pooled, L2-normalised sentence embeddings of lines",
+    "features": "every token's hidden states from chosen layers, as "
+    "Google's extract_features.py writes them",
     "info": "print a preset's configuration and exact parameter count",
     "smoke": "build a small model and run it end to end on one sentence",
     "corpus": "raw text (gutenberg, wikitext, squad, text) -> a corpus file in "

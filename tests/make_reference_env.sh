@@ -10,5 +10,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 python -m venv --system-site-packages .venv-ref
 .venv-ref/bin/python -m pip install --quiet transformers==4.57.6 \
-    onnxruntime==1.31.1
+    onnxruntime==1.31.1 sentence-transformers==5.7.0
 .venv-ref/bin/python -c "import transformers, onnxruntime, torch; print('reference environment: transformers', transformers.__version__, 'onnxruntime', onnxruntime.__version__, 'torch', torch.__version__)"

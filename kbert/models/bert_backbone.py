@@ -206,6 +206,31 @@ class BertBackbone(NamedInputsModel):
             ),
         }
 
+    def hidden_states(self, inputs, training=False):
+        """Every layer's output, for the feature-based approach.
+
+        The default call returns only the last block's output; this runs
+        the same layers and keeps each one's (keras.ops, every backend;
+        on symbolic inputs it builds a functional graph).
+
+        Args:
+            inputs: dict of `token_ids`, `segment_ids`, `padding_mask`.
+            training: whether dropout is active.
+
+        Returns:
+            list of `num_layers + 1` tensors `(B, T, hidden_dim)`: the
+            embeddings' output, then each encoder block's (the last equals
+            `sequence_output`), as Hugging Face's `hidden_states`.
+        """
+        x = self.embeddings(
+            inputs["token_ids"], inputs["segment_ids"], training=training
+        )
+        states = [x]
+        for block in self.encoder_blocks:
+            x = block(x, inputs["padding_mask"], training=training)
+            states.append(x)
+        return states
+
     def set_vocabulary(self, vocabulary):
         """Attaches the WordPiece vocabulary (a list of tokens, id order).
 

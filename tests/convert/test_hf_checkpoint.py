@@ -50,6 +50,29 @@ def test_minilm_matches_hugging_face_bert_model(minilm, reference,
     )
 
 
+@pytest.mark.multibackend
+def test_every_layers_hidden_states_match_hugging_face(minilm, reference):
+    states = minilm.hidden_states(backbone_inputs(reference))
+    expected = reference["hidden_states"]  # embeddings, then 6 blocks
+    assert len(states) == len(expected) == 7
+    differences = [
+        max_abs_difference(state, want)
+        for state, want in zip(states, expected)
+    ]
+    print(f"[{keras.backend.backend()}] HF MiniLM hidden states max abs "
+          "diff per layer: " + ", ".join(f"{d:.2e}" for d in differences))
+    assert max(differences) < TOLERANCE
+    # The last is the default call's sequence_output.
+    np.testing.assert_allclose(
+        keras.ops.convert_to_numpy(states[-1]),
+        keras.ops.convert_to_numpy(
+            minilm(backbone_inputs(reference))["sequence_output"]
+        ),
+        rtol=0,
+        atol=1e-6,
+    )
+
+
 def test_keras_file_carries_vocabulary_and_casing(minilm_dir,
                                                    minilm_keras_path):
     loaded = load_model(str(minilm_keras_path))
