@@ -33,8 +33,10 @@ def run_model_checks(
 
     # Symbolic call: the same shapes with an unknown batch and length.
     symbolic = {
-        name: keras.Input(shape=(None,), dtype="int32", name=name)
-        for name in inputs
+        name: keras.Input(
+            shape=(None,) * (np.ndim(value) - 1), dtype="int32", name=name
+        )
+        for name, value in inputs.items()
     }
     symbolic_out = model(symbolic)
     for name, shape in expected_shapes.items():

@@ -2,6 +2,7 @@
 
 from kbert.models.bert_backbone import BertBackbone
 from kbert.models.bert_classifier import BertClassifier
+from kbert.models.bert_multiple_choice import BertMultipleChoice
 from kbert.models.bert_pretrainer import BertPretrainer
 from kbert.models.bert_question_answerer import BertQuestionAnswerer
 from kbert.models.bert_token_classifier import BertTokenClassifier
@@ -9,6 +10,7 @@ from kbert.models.bert_token_classifier import BertTokenClassifier
 __all__ = [
     "BertBackbone",
     "BertClassifier",
+    "BertMultipleChoice",
     "BertPretrainer",
     "BertQuestionAnswerer",
     "BertTokenClassifier",
