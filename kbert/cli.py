@@ -45,7 +45,8 @@ HELP = {
     "pretrain": "pretrain a BERT with MLM + NSP (resumes after a crash)",
     "tokenize": "tokenize stdin lines to JSON: ids, tokens, offsets, word ids",
     "vocab": "learn a WordPiece vocab.txt of a given size from text files",
-    "finetune": "fine-tune on GLUE, CoNLL-2003 NER or SQuAD v1.1",
+    "finetune": "fine-tune on GLUE, CoNLL-2003 NER, SQuAD v1.1/2.0 or "
+    "SWAG-format multiple choice",
     "evaluate": "evaluate a fine-tuned model, or score SQuAD predictions",
     "export": "export a .keras model as a TF Serving SavedModel with text-in "
     "signatures",

@@ -54,7 +54,7 @@ def length_grouped_batches(parts, batch_size, seed, pool_batches=POOL_BATCHES):
     batches = -(-count // batch_size)
 
     def sorted_batches(*pool):
-        lengths = tf.reduce_sum(pool[0]["padding_mask"], axis=1)
+        lengths = _longest(pool[0]["padding_mask"])
         order = tf.argsort(lengths, stable=True)
         pool = tf.nest.map_structure(lambda t: tf.gather(t, order), pool)
         return tf.data.Dataset.from_tensor_slices(pool).batch(batch_size)
@@ -71,26 +71,37 @@ def length_grouped_batches(parts, batch_size, seed, pool_batches=POOL_BATCHES):
     )
 
 
+def _longest(padding_mask):
+    """The longest sequence of each example: `(N, T)` masks give each
+    row's length, `(N, C, T)` ones (multiple choice) its longest choice."""
+    lengths = tf.reduce_sum(padding_mask, axis=-1)
+    if lengths.shape.rank > 1:
+        lengths = tf.reduce_max(lengths, axis=-1)
+    return lengths
+
+
 def trim_padding(*parts):
     """Cuts a batch to its longest sequence, rounded up to a multiple of
     `LENGTH_BUCKET`.
 
-    Per-token labels and weights (rank 2, as long as the features) are cut
-    the same way; per-example ones are left alone.
+    Features may be `(N, T)` or, for multiple choice, `(N, C, T)`.
+    Per-token labels and weights (of the features' rank and length) are
+    cut the same way; per-example ones are left alone.
     """
     features = parts[0]
-    full = tf.shape(features["token_ids"])[1]
-    longest = tf.reduce_max(tf.reduce_sum(features["padding_mask"], axis=1))
+    token_ids = features["token_ids"]
+    full = tf.shape(token_ids)[-1]
+    longest = tf.reduce_max(_longest(features["padding_mask"]))
     length = tf.minimum(
         full, (longest + LENGTH_BUCKET - 1) // LENGTH_BUCKET * LENGTH_BUCKET
     )
 
     def cut(tensor):
         if (
-            tensor.shape.rank == 2
-            and tensor.shape[1] == features["token_ids"].shape[1]
+            tensor.shape.rank == token_ids.shape.rank
+            and tensor.shape[-1] == token_ids.shape[-1]
         ):
-            return tensor[:, :length]
+            return tensor[..., :length]
         return tensor
 
     return tuple(tf.nest.map_structure(cut, part) for part in parts)

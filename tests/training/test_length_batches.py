@@ -55,6 +55,27 @@ def test_batches_are_cut_to_their_longest_sequence():
         assert y["start"].shape == (4,)
 
 
+def test_multiple_choice_batches_are_grouped_and_cut_by_their_longest_choice():
+    # Six examples of two choices; an example is as long as its longer one.
+    longest = np.array([70, 3, 20, 65, 5, 18])
+    shorter = np.array([2, 1, 19, 60, 4, 1])
+    lengths = np.stack([shorter, longest], axis=1)[:, :, None]  # (6, 2, 1)
+    features = {
+        "token_ids": np.ones((6, 2, WIDTH), "int32"),
+        "padding_mask": (np.arange(WIDTH) < lengths).astype("int32"),
+    }
+    labels = np.arange(6, dtype="int32")
+    dataset = length_grouped_batches(
+        (features, labels), batch_size=2, seed=0, pool_batches=3
+    )
+    batches = sorted(
+        (sorted(y.numpy().tolist()), x["token_ids"].shape) for x, y in dataset
+    )
+    # Sorted by longest choice: {1: 3, 4: 5}, {5: 18, 2: 20}, {3: 65, 0: 70}.
+    assert batches == [([0, 3], (2, 2, 80)), ([1, 4], (2, 2, 16)),
+                       ([2, 5], (2, 2, 32))]  # fmt: skip
+
+
 def test_one_pool_gives_batches_of_neighbouring_lengths():
     # 10 examples of lengths 1..100 in steps of 10, one pool holding them
     # all: sorted, batches of 4 are {1,11,21,31}, {41,51,61,71}, {81,91}.

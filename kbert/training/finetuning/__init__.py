@@ -1,9 +1,9 @@
-"""Fine-tuning and evaluation runs: GLUE, CoNLL-2003 NER, SQuAD v1.1.
+"""Fine-tuning and evaluation runs: GLUE, CoNLL-2003 NER, SQuAD, SWAG.
 
 `settings.py` holds the settings every run reads and builds them from flags
 and a TOML file, `runner.py` the run every task shares, `task.py` the
-`Task` interface, and one module per task (glue.py, ner.py, squad.py) its
-settings classes and its `Task`. See `runner.py` for adding a task.
+`Task` interface, and one module per task (glue.py, ner.py, squad.py,
+swag.py) its settings classes and its `Task`. See `runner.py` for adding a task.
 """
 
 from kbert.training.finetuning.glue import (
@@ -34,6 +34,11 @@ from kbert.training.finetuning.squad import (
     SquadSettings,
     SquadTask,
 )
+from kbert.training.finetuning.swag import (
+    SwagEvaluationSettings,
+    SwagSettings,
+    SwagTask,
+)
 from kbert.training.finetuning.task import Task, TrainingData
 from kbert.training.settings import add_arguments, settings_from_args
 
@@ -51,6 +56,9 @@ __all__ = [
     "SquadEvaluationSettings",
     "SquadSettings",
     "SquadTask",
+    "SwagEvaluationSettings",
+    "SwagSettings",
+    "SwagTask",
     "Task",
     "TrainingData",
     "add_arguments",

@@ -18,10 +18,13 @@ import time
 from kbert.training.finetuning.glue import GlueTask
 from kbert.training.finetuning.ner import NerTask
 from kbert.training.finetuning.squad import SquadTask
+from kbert.training.finetuning.swag import SwagTask
 
 # Sub-command -> task. A new task is a module with a `Task` subclass, and
 # one more entry here.
-TASKS = {task.name: task for task in (GlueTask, NerTask, SquadTask)}
+TASKS = {
+    task.name: task for task in (GlueTask, NerTask, SquadTask, SwagTask)
+}
 MODEL_FILE = "model.keras"
 METRICS_FILE = "metrics.json"
 

@@ -1,0 +1,112 @@
+"""SWAG-format multiple choice: the reader, the features and the runner,
+on hand-made files."""
+
+import json
+
+import numpy as np
+import pytest
+
+from kbert.cli import main
+from kbert.data.multiple_choice import (
+    MultipleChoiceExample,
+    multiple_choice_features,
+    read_swag,
+)
+from tests.finetune.test_runners import read_metrics, tiny_model  # noqa: F401
+
+HEADER = (
+    "video-id,fold-ind,startphrase,sent1,sent2,gold-source,"
+    "ending0,ending1,ending2,ending3,label\n"
+)
+ROWS = [
+    'v1,17,x,"She opens the door.",She,gold,walks in.,eats the moon.,'
+    "sings a door.,flies away.,0\n",
+    'v2,18,x,"The man, tired, sits.",He,gen,sleeps.,runs fast.,'
+    "jumps.,reads a book.,3\n",
+]
+
+
+def swag_file(tmp_path, rows=ROWS, name="swag.csv"):
+    path = tmp_path / name
+    path.write_text(HEADER + "".join(rows), encoding="utf-8")
+    return path
+
+
+def test_swag_rows_become_a_context_and_four_endings(tmp_path):
+    assert read_swag(swag_file(tmp_path)) == [
+        MultipleChoiceExample(
+            "17",
+            "She opens the door.",
+            ("She walks in.", "She eats the moon.", "She sings a door.",
+             "She flies away."),  # fmt: skip
+            0,
+        ),
+        MultipleChoiceExample(
+            "18",
+            "The man, tired, sits.",
+            ("He sleeps.", "He runs fast.", "He jumps.", "He reads a book."),
+            3,
+        ),
+    ]
+
+
+@pytest.mark.parametrize(
+    "row, message",
+    [
+        ("v,1,x,A.,B,g,one,two,,four,1\n",
+         "line 2: `ending2` is missing"),
+        ("v,1,x,A.,B,g,one,two,three,four,7\n",
+         "line 2: label must be 0-3. Received: label='7'"),
+    ],
+)  # fmt: skip
+def test_bad_swag_rows_are_named(tmp_path, row, message):
+    with pytest.raises(ValueError, match=message):
+        read_swag(swag_file(tmp_path, [row]))
+
+
+def test_each_choice_is_packed_with_its_context(tmp_path):
+    from kbert.text import BertTokenizer, load_vocabulary
+    from tests.conftest import UNCASED_VOCABULARY
+
+    if not UNCASED_VOCABULARY.is_file():
+        pytest.skip("the BERT vocabulary is not bundled here")
+    tokenizer = BertTokenizer(load_vocabulary(UNCASED_VOCABULARY))
+    examples = read_swag(swag_file(tmp_path))
+    features, labels = multiple_choice_features(examples, tokenizer, 12)
+    assert features["token_ids"].shape == (2, 4, 12)
+    assert labels.tolist() == [0, 3]
+    row = features["token_ids"][0, 1]
+    length = int(features["padding_mask"][0, 1].sum())
+    assert [tokenizer.id_to_token(int(i)) for i in row[:length]] == [
+        "[CLS]", "she", "opens", "the", "door", ".", "[SEP]",
+        "she", "eats", "the", "moon", "[SEP]",  # cut longest first
+    ]  # fmt: skip
+    assert features["segment_ids"][0, 1, :length].tolist() == [0] * 7 + [1] * 5
+    odd = MultipleChoiceExample("odd", "A.", ("x", "y", "z"), 0)
+    with pytest.raises(ValueError, match="'odd' has 3 choices but example "
+                                         "'17' has 4"):  # fmt: skip
+        multiple_choice_features([*examples, odd], tokenizer, 12)
+
+
+def test_finetune_swag_then_evaluate(tiny_model, tmp_path, capsys):  # noqa: F811
+    rows = ROWS * 4
+    train = swag_file(tmp_path, rows, "train.csv")
+    dev = swag_file(tmp_path, ROWS, "val.csv")
+    output = tmp_path / "swag"
+    argv = ["finetune", "swag", "--model", tiny_model, "--train-file"]
+    argv += [str(train), "--eval-file", str(dev), "--output", str(output)]
+    argv += ["--sequence-length", "24", "--epochs", "1", "--verbose", "0"]
+    assert main(argv) == 0
+    metrics = read_metrics(output)
+    assert metrics["task"] == "swag" and metrics["train_examples"] == 8
+    assert metrics["metrics"]["eval_examples"] == 2
+    assert metrics["metrics"]["accuracy"] in (0.0, 50.0, 100.0)
+    capsys.readouterr()
+    assert main(["evaluate", "swag", "--model", str(output / "model.keras"),
+                 "--eval-file", str(dev), "--sequence-length", "24"]) == 0
+    assert json.loads(capsys.readouterr().out) == metrics["metrics"]
+    unlabelled = swag_file(tmp_path, ["v,1,x,A.,B,g,a,b,c,d,\n"], "u.csv")
+    with pytest.raises(SystemExit, match="rows without a label"):
+        main(["evaluate", "swag", "--model", str(output / "model.keras"),
+              "--eval-file", str(unlabelled)])  # fmt: skip
+    assert np.isfinite(metrics["train_losses"]).all()
