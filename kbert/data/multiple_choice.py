@@ -123,3 +123,26 @@ def multiple_choice_features(examples, tokenizer, sequence_length):
         [-1 if e.label is None else e.label for e in examples], "int32"
     )
     return features, labels
+
+
+def write_swag(examples, path):
+    """Writes examples of four endings as a SWAG CSV (`sent2` empty, so
+    `read_swag` gives them back)."""
+    endings = [f"ending{k}" for k in range(NUM_SWAG_ENDINGS)]
+    with open(path, "w", encoding="utf-8", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow(
+            ["video-id", "fold-ind", "startphrase", "sent1", "sent2",
+             "gold-source", *endings, "label"]  # fmt: skip
+        )
+        for example in examples:
+            if len(example.endings) != NUM_SWAG_ENDINGS:
+                raise ValueError(
+                    f"Example {example.id!r} has {len(example.endings)} "
+                    f"endings; SWAG files hold {NUM_SWAG_ENDINGS}."
+                )
+            writer.writerow(
+                ["", example.id, example.context, example.context, "",
+                 "", *example.endings,
+                 "" if example.label is None else example.label]  # fmt: skip
+            )
