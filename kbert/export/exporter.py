@@ -12,6 +12,7 @@ KINDS = {
     "BertQuestionAnswerer": ("question_answering",),
     "BertTokenClassifier": ("token_classification",),
     "BertBackbone": ("embedding",),
+    "BertMultipleChoice": ("multiple_choice",),
 }
 
 
@@ -74,7 +75,9 @@ def export_saved_model(
     `BertClassifier` sentence pair (`text_a`, `text_b` -> `probabilities`,
     `label`, or `score` for regression), `BertQuestionAnswerer` (`question`,
     `context` -> `answer`, `start`, `end`, `score`), `BertTokenClassifier`
-    (`text` -> entity spans), `BertBackbone` (`text` -> `embedding`). Every
+    (`text` -> entity spans), `BertBackbone` (`text` -> `embedding`),
+    `BertMultipleChoice` (`context`, `endings` `[N, C]` -> `probabilities`,
+    `label`). Every
     export also has `serve_ids` (`token_ids`, `segment_ids`,
     `padding_mask` -> the model's raw outputs; a pretrainer returns
     masked-LM logits at every position). Tokenization uses core TensorFlow
@@ -102,7 +105,7 @@ def export_saved_model(
     import keras
     import tensorflow as tf
 
-    from kbert.models import BertPretrainer
+    from kbert.models import BertMultipleChoice, BertPretrainer
     from kbert.text import CoreBertTokenizer
 
     backend = keras.backend.backend()
@@ -132,19 +135,24 @@ def export_saved_model(
     # Under jax (through jax2tf) every input shares the batch and length
     # dimensions, and the length is bounded by the position table.
     endpoint_options = {}
+    # Multiple choice takes [N, C, T] ids.
+    ids_shape = [None] * (3 if isinstance(model, BertMultipleChoice) else 2)
     if backend == "jax":
         names = INPUT_NAMES
         if isinstance(model, BertPretrainer):
             names += ("mask_positions",)
+        dims = "(batch, choices, length)" if len(ids_shape) == 3 else (
+            "(batch, length)"
+        )
         endpoint_options["jax2tf_kwargs"] = {
-            "polymorphic_shapes": [{name: "(batch, length)" for name in names}],
+            "polymorphic_shapes": [{name: dims for name in names}],
             "polymorphic_constraints": (
                 f"length <= {backbone.max_sequence_length}",
             ),
             "with_gradient": False,  # serving needs no gradients
         }
     ids_spec = {
-        name: tf.TensorSpec([None, None], tf.int32, name=name)
+        name: tf.TensorSpec(ids_shape, tf.int32, name=name)
         for name in INPUT_NAMES
     }
     if isinstance(model, BertPretrainer):
@@ -197,6 +205,9 @@ def export_saved_model(
 def _text_signature(kind, model, model_fn, tokenizer, **settings):
     from kbert.export.embedding_signature import embedding_signature
     from kbert.export.fill_mask_signature import fill_mask_signature
+    from kbert.export.multiple_choice_signature import (
+        multiple_choice_signature,
+    )
     from kbert.export.question_answering_signature import (
         question_answering_signature,
     )
@@ -223,6 +234,10 @@ def _text_signature(kind, model, model_fn, tokenizer, **settings):
             output=output,
             label_names=names,
             pair=kind == "sentence_pair",
+        )
+    if kind == "multiple_choice":
+        return multiple_choice_signature(
+            model_fn, tokenizer, sequence_length=length
         )
     if kind == "question_answering":
         return question_answering_signature(

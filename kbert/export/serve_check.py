@@ -7,6 +7,7 @@ EXAMPLE_INPUTS = {
     "text_b": ["A cat was sitting on the mat."],
     "question": ["Who wrote Emma?"],
     "context": ["Emma is a novel written by Jane Austen, published in 1815."],
+    "endings": [["Jane Austen wrote it.", "It is about a cat."]],
     # Small ids, valid in any vocabulary (which begins with the specials).
     "token_ids": [[2, 1, 3]],
     "segment_ids": [[0, 0, 0]],
@@ -48,7 +49,9 @@ def check_saved_model(path):
         else:
             outputs = function(
                 **{
-                    key: tf.constant(EXAMPLE_INPUTS[key], spec.dtype)
+                    key: tf.constant(
+                        _of_rank(EXAMPLE_INPUTS[key], spec), spec.dtype
+                    )
                     for key, spec in inputs.items()
                 }
             )
@@ -64,6 +67,16 @@ def check_saved_model(path):
             }
         )
     return report
+
+
+def _of_rank(value, spec):
+    """The example, nested once more per missing dimension (multiple
+    choice takes ids `[N, C, T]`)."""
+    import numpy as np
+
+    while np.ndim(value) < spec.shape.rank:
+        value = [value]
+    return value
 
 
 def _describe(specs):

@@ -41,6 +41,7 @@ def build_models():
     from kbert.models import (
         BertBackbone,
         BertClassifier,
+        BertMultipleChoice,
         BertPretrainer,
         BertQuestionAnswerer,
         BertTokenClassifier,
@@ -68,6 +69,7 @@ def build_models():
             backbone(), len(CONLL_LABELS), label_names=CONLL_LABELS
         ),
         "embedding": backbone(),
+        "multiple_choice": BertMultipleChoice(backbone()),
     }
 
 

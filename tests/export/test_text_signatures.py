@@ -282,3 +282,64 @@ def test_question_answering_abstains_as_the_pipeline(exported, tmp_path):
         for a, e in zip(always, expected)
     ]
     assert 0 < sum(abstained) < sum(1 for a in always if a["answer"])
+
+
+def test_multiple_choice_matches_the_keras_model(exported, tmp_path):
+    """`context` + `endings` [N, C] in, the Keras model's choice out."""
+    from kbert.data.multiple_choice import (
+        MultipleChoiceExample,
+        multiple_choice_features,
+    )
+    from kbert.pipelines import text_inputs
+
+    model, path = exported["multiple_choice"]
+    contexts = ["Jane Austen wrote Emma.", "", "東京は首都です。", LONG_TEXT]
+    endings = [
+        ["She was born in 1775.", "The cat sat.", "Emma is a novel.", "?"],
+        ["", "a", "b c", "😀"],
+        ["Москва.", "首都", "Paris", "no"],
+        ["one", "two", "three", LONG_TEXT],
+    ]
+    examples = [
+        MultipleChoiceExample(str(i), context, tuple(choices), None)
+        for i, (context, choices) in enumerate(zip(contexts, endings))
+    ]
+    features, _ = multiple_choice_features(
+        examples, text_inputs.tokenizer_for(model), 128
+    )
+    logits = text_inputs.run_model(model, features)["logits"]
+    text, ids = serve(
+        [
+            {
+                "model": str(path),
+                "signature": "serving_default",
+                "inputs": {"context": contexts, "endings": endings},
+            },
+            {
+                "model": str(path),
+                "signature": "serve_ids",
+                "inputs": {k: v.tolist() for k, v in features.items()},
+            },
+        ],
+        tmp_path,
+    )
+    assert text["label"] == logits.argmax(-1).tolist()
+    np.testing.assert_allclose(
+        text["probabilities"], text_inputs.softmax(logits), atol=1e-5
+    )
+    np.testing.assert_allclose(ids["logits"], logits, atol=1e-4)
+    # serve-check has an example for both signatures (ids nested to [N, C, T]).
+    from kbert.export.serve_check import check_saved_model
+
+    report = {entry["name"]: entry for entry in check_saved_model(str(path))}
+    assert report["serving_default"]["inputs"] == {
+        "context": "string [None]",
+        "endings": "string [None, None]",
+    }
+    assert len(report["serving_default"]["example"]["probabilities"][0]) == 2
+    assert report["serve_ids"]["example"]["logits"][0][0] == pytest.approx(
+        float(text_inputs.run_model(model, {
+            "token_ids": np.array([[[2, 1, 3]]], "int32"),
+            "segment_ids": np.zeros((1, 1, 3), "int32"),
+            "padding_mask": np.ones((1, 1, 3), "int32"),
+        })["logits"][0][0]), abs=1e-4)  # fmt: skip
