@@ -12,8 +12,47 @@ from kbert.validation import (
 )
 
 
+class TokenLabelsModel(BertTask):
+    """Base of the models that give a label per token (BERT's NER): their
+    `compile` defaults."""
+
+    def compile(
+        self,
+        optimizer="auto",
+        loss="auto",
+        weighted_metrics="auto",
+        **kwargs,
+    ):
+        """Compiles with fine-tuning defaults unless given others.
+
+        Args:
+            optimizer: "auto" is AdamW (learning rate 5e-5, weight decay
+                0.01, none on LayerNorm and biases); or any Keras optimizer.
+            loss: "auto" is softmax cross-entropy averaged over the tokens
+                with non-zero sample weight (first pieces).
+            weighted_metrics: "auto" is token accuracy on first pieces.
+            **kwargs: passed to `keras.Model.compile`.
+        """
+        if optimizer == "auto":
+            optimizer = bert_adamw(5e-5)
+        if loss == "auto":
+            loss = keras.losses.SparseCategoricalCrossentropy(
+                from_logits=True, reduction="mean_with_sample_weight"
+            )
+        if weighted_metrics == "auto":
+            weighted_metrics = [
+                keras.metrics.SparseCategoricalAccuracy(name="accuracy")
+            ]
+        super().compile(
+            optimizer=optimizer,
+            loss=loss,
+            weighted_metrics=weighted_metrics,
+            **kwargs,
+        )
+
+
 @keras.saving.register_keras_serializable(package="kbert")
-class BertTokenClassifier(BertTask):
+class BertTokenClassifier(TokenLabelsModel):
     """`sequence_output` -> dropout -> dense: a label for every token.
 
     Inputs: the backbone's `token_ids`, `segment_ids`, `padding_mask`.
@@ -75,40 +114,6 @@ class BertTokenClassifier(BertTask):
         self.num_classes = num_classes
         self.dropout = dropout
         self.label_names = label_names
-
-    def compile(
-        self,
-        optimizer="auto",
-        loss="auto",
-        weighted_metrics="auto",
-        **kwargs,
-    ):
-        """Compiles with fine-tuning defaults unless given others.
-
-        Args:
-            optimizer: "auto" is AdamW (learning rate 5e-5, weight decay
-                0.01, none on LayerNorm and biases); or any Keras optimizer.
-            loss: "auto" is softmax cross-entropy averaged over the tokens
-                with non-zero sample weight (first pieces).
-            weighted_metrics: "auto" is token accuracy on first pieces.
-            **kwargs: passed to `keras.Model.compile`.
-        """
-        if optimizer == "auto":
-            optimizer = bert_adamw(5e-5)
-        if loss == "auto":
-            loss = keras.losses.SparseCategoricalCrossentropy(
-                from_logits=True, reduction="mean_with_sample_weight"
-            )
-        if weighted_metrics == "auto":
-            weighted_metrics = [
-                keras.metrics.SparseCategoricalAccuracy(name="accuracy")
-            ]
-        super().compile(
-            optimizer=optimizer,
-            loss=loss,
-            weighted_metrics=weighted_metrics,
-            **kwargs,
-        )
 
     def get_config(self):
         config = super().get_config()

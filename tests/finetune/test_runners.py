@@ -74,7 +74,7 @@ def test_finetune_glue_pairs_then_evaluate(tiny_model, tmp_path, capsys):
         "task", "train_file", "eval_file", "model", "preset", "vocabulary",
         "data_dir", "eval_batch_size", "max_eval_examples", "sequence_length",
         "output", "epochs", "batch_size", "learning_rate", "warmup_proportion",
-        "layer_decay", "max_train_examples", "seed",
+        "layer_decay", "max_train_examples", "seed", "checkpoint_every",
     }  # fmt: skip
     assert metrics["settings"]["epochs"] == 1
     model = keras.saving.load_model(output / "model.keras", compile=False)
@@ -236,6 +236,28 @@ def test_finetune_squad_version_2_tunes_and_keeps_a_no_answer_threshold(
         "--max-eval-examples", "12", *windows, capsys=capsys,
     )  # fmt: skip
     assert again == scores
+
+
+def test_finetune_ner_feature_based_keeps_the_backbone(tiny_model, tmp_path):
+    from kbert.models import BertFeatureTagger
+
+    output = tmp_path / "ner_features"
+    argv = ["finetune", "ner", "--model", tiny_model, "--features", "last"]
+    argv += ["--lstm-units", "8", "--output", str(output)]
+    argv += ["--sequence-length", "32", *QUICK, "--learning-rate", "1e-2"]
+    assert main(argv) == 0
+    metrics = read_metrics(output)
+    assert metrics["settings"]["features"] == "last"
+    assert 0 <= metrics["metrics"]["f1"] <= 100
+    model = keras.saving.load_model(output / "model.keras")
+    assert isinstance(model, BertFeatureTagger)
+    assert model.features == "last" and model.lstm_units == 8
+    start = keras.saving.load_model(tiny_model)
+    for got, want in zip(model.backbone.get_weights(), start.get_weights()):
+        np.testing.assert_array_equal(got, want)  # frozen
+    with pytest.raises(SystemExit):  # argparse names the choices
+        main(["finetune", "ner", "--model", tiny_model, "--features", "all",
+              "--output", str(tmp_path / "x")])  # fmt: skip
 
 
 def test_bad_runner_input_is_reported(tmp_path, capsys):

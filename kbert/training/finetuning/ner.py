@@ -11,13 +11,14 @@ from kbert.data.conll import (
     tags_from_logits,
 )
 from kbert.evaluation import entity_scores
+from kbert.models.bert_feature_tagger import FEATURES
 from kbert.training.finetuning.settings import (
     EvaluationSettings,
     FineTuneSettings,
 )
 from kbert.training.finetuning.task import Task, TrainingData, first
 from kbert.training.settings import setting
-from kbert.validation import check_choice
+from kbert.validation import check_choice, check_positive_int
 
 SCHEMES = ("iob2", "iob1")
 
@@ -49,6 +50,22 @@ class NerSettings(NerTaskSettings, FineTuneSettings):
     train_file: str | None = setting(
         "default: conll2003/train.txt.gz", default=None
     )
+    features: str | None = setting(
+        "the feature-based approach (BERT paper 5.3): freeze the model and "
+        "train a two-layer BiLSTM on these hidden states (default: "
+        "fine-tune the whole model)",
+        choices=FEATURES,
+        default=None,
+    )
+    lstm_units: int = setting(
+        "with --features: units of each LSTM direction", default=384
+    )
+
+    def __post_init__(self):
+        super().__post_init__()
+        if self.features is not None:
+            check_choice("features", self.features, FEATURES)
+        check_positive_int("lstm_units", self.lstm_units)
 
     @property
     def train_path(self):
@@ -83,8 +100,16 @@ class NerTask(Task):
         )
 
     def build_model(self, backbone):
-        from kbert.models import BertTokenClassifier
+        from kbert.models import BertFeatureTagger, BertTokenClassifier
 
+        if self.settings.features is not None:
+            return BertFeatureTagger(
+                backbone,
+                num_classes=len(CONLL_LABELS),
+                features=self.settings.features,
+                lstm_units=self.settings.lstm_units,
+                label_names=CONLL_LABELS,
+            )
         return BertTokenClassifier(
             backbone, num_classes=len(CONLL_LABELS), label_names=CONLL_LABELS
         )
