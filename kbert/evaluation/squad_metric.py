@@ -55,6 +55,18 @@ def token_f1(prediction, gold):
     return 2 * precision * recall / (precision + recall)
 
 
+def squad_articles(dataset):
+    """The list of articles of parsed SQuAD JSON (or the list itself)."""
+    if isinstance(dataset, dict):
+        dataset = dataset.get("data")
+    if not isinstance(dataset, list):
+        raise ValueError(
+            "Expected SQuAD JSON with a `data` list of articles; received "
+            f"{type(dataset).__name__}."
+        )
+    return dataset
+
+
 def squad_scores(dataset, predictions, question_ids=None):
     """Scores predictions against a SQuAD v1.1 dataset, as the official script.
 
@@ -80,13 +92,7 @@ def squad_scores(dataset, predictions, question_ids=None):
     >>> squad_scores(data, {"q1": "Cat."})["exact_match"]
     100.0
     """
-    if isinstance(dataset, dict):
-        dataset = dataset.get("data")
-    if not isinstance(dataset, list):
-        raise ValueError(
-            "Expected SQuAD JSON with a `data` list of articles; received "
-            f"{type(dataset).__name__}."
-        )
+    dataset = squad_articles(dataset)
     if not isinstance(predictions, dict):
         raise ValueError(
             "Predictions must be a JSON object {question_id: answer_text}; "

@@ -13,7 +13,7 @@ best threshold on it and `best_*_thresh` that threshold.
 
 import collections
 
-from kbert.evaluation.squad_metric import normalize_answer
+from kbert.evaluation.squad_metric import normalize_answer, squad_articles
 
 
 def _tokens(text):
@@ -46,15 +46,8 @@ def f1_v2(prediction, gold):
 
 def _questions(dataset, question_ids):
     """`{id: gold answers}`, [""] for a question without one."""
-    if isinstance(dataset, dict):
-        dataset = dataset.get("data")
-    if not isinstance(dataset, list):
-        raise ValueError(
-            "Expected SQuAD JSON with a `data` list of articles; received "
-            f"{type(dataset).__name__}."
-        )
     golds = {}
-    for article in dataset:
+    for article in squad_articles(dataset):
         for paragraph in article["paragraphs"]:
             for question in paragraph["qas"]:
                 if question_ids is not None and (

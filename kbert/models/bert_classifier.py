@@ -4,7 +4,7 @@ import keras
 from keras import ops
 
 from kbert.models.bert_backbone import id_inputs
-from kbert.models.bert_task import BertTask, bert_adamw, head_dense
+from kbert.models.bert_task import BertTask, accuracy_metric, head_dense
 from kbert.validation import (
     check_label_names,
     check_positive_int,
@@ -92,26 +92,23 @@ class BertClassifier(BertTask):
                 for regression.
             **kwargs: passed to `keras.Model.compile`.
         """
-        if optimizer == "auto":
-            optimizer = bert_adamw(2e-5)
-        if loss == "auto":
-            loss = (
+        self.compile_with_defaults(
+            optimizer,
+            loss,
+            weighted_metrics,
+            learning_rate=2e-5,
+            default_loss=lambda: (
                 keras.losses.MeanSquaredError()
                 if self.is_regression
                 else keras.losses.SparseCategoricalCrossentropy(
                     from_logits=True
                 )
-            )
-        if weighted_metrics == "auto":
-            weighted_metrics = [
+            ),
+            default_metrics=lambda: [
                 keras.metrics.MeanAbsoluteError(name="mae")
                 if self.is_regression
-                else keras.metrics.SparseCategoricalAccuracy(name="accuracy")
-            ]
-        super().compile(
-            optimizer=optimizer,
-            loss=loss,
-            weighted_metrics=weighted_metrics,
+                else accuracy_metric()
+            ],
             **kwargs,
         )
 

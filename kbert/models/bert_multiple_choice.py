@@ -5,7 +5,7 @@ import keras
 from keras import ops
 
 from kbert.models.bert_backbone import INPUT_NAMES
-from kbert.models.bert_task import BertTask, bert_adamw, head_dense
+from kbert.models.bert_task import BertTask, accuracy_metric, head_dense
 from kbert.validation import check_rate
 
 
@@ -108,18 +108,15 @@ class BertMultipleChoice(BertTask):
             weighted_metrics: "auto" is accuracy.
             **kwargs: passed to `keras.Model.compile`.
         """
-        if optimizer == "auto":
-            optimizer = bert_adamw(2e-5)
-        if loss == "auto":
-            loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
-        if weighted_metrics == "auto":
-            weighted_metrics = [
-                keras.metrics.SparseCategoricalAccuracy(name="accuracy")
-            ]
-        super().compile(
-            optimizer=optimizer,
-            loss=loss,
-            weighted_metrics=weighted_metrics,
+        self.compile_with_defaults(
+            optimizer,
+            loss,
+            weighted_metrics,
+            learning_rate=2e-5,
+            default_loss=lambda: keras.losses.SparseCategoricalCrossentropy(
+                from_logits=True
+            ),
+            default_metrics=lambda: [accuracy_metric()],
             **kwargs,
         )
 

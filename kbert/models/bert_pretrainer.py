@@ -10,7 +10,7 @@ from kbert.models.bert_backbone import (
     OUTPUT_POSITIONS,
     id_inputs,
 )
-from kbert.models.bert_task import BertTask, bert_adamw
+from kbert.models.bert_task import BertTask, accuracy_metric
 
 
 @keras.saving.register_keras_serializable(package="kbert")
@@ -93,30 +93,23 @@ class BertPretrainer(BertTask):
             weighted_metrics: "auto" for the accuracies above.
             **kwargs: passed to `keras.Model.compile` (e.g. `jit_compile`).
         """
-        if optimizer == "auto":
-            optimizer = bert_adamw(1e-4)
-        if loss == "auto":
-            loss = {
+        self.compile_with_defaults(
+            optimizer,
+            loss,
+            weighted_metrics,
+            learning_rate=1e-4,
+            default_loss=lambda: {
                 "mlm": keras.losses.SparseCategoricalCrossentropy(
                     from_logits=True, reduction="mean_with_sample_weight"
                 ),
                 "nsp": keras.losses.SparseCategoricalCrossentropy(
                     from_logits=True
                 ),
-            }
-        if weighted_metrics == "auto":
-            weighted_metrics = {
-                "mlm": [
-                    keras.metrics.SparseCategoricalAccuracy(name="accuracy")
-                ],
-                "nsp": [
-                    keras.metrics.SparseCategoricalAccuracy(name="accuracy")
-                ],
-            }
-        super().compile(
-            optimizer=optimizer,
-            loss=loss,
-            weighted_metrics=weighted_metrics,
+            },
+            default_metrics=lambda: {
+                "mlm": [accuracy_metric()],
+                "nsp": [accuracy_metric()],
+            },
             **kwargs,
         )
 

@@ -6,7 +6,7 @@ import keras
 from keras import ops
 
 from kbert.models.bert_backbone import id_inputs
-from kbert.models.bert_task import BertTask, bert_adamw, head_dense
+from kbert.models.bert_task import BertTask, accuracy_metric, head_dense
 
 # Added to the logits of padding positions: far below any real logit, yet
 # finite so the softmax and its gradient stay finite in float32.
@@ -103,26 +103,22 @@ class BertQuestionAnswerer(BertTask):
             weighted_metrics: "auto" is position accuracy for each.
             **kwargs: passed to `keras.Model.compile`.
         """
-        if optimizer == "auto":
-            optimizer = bert_adamw(5e-5)
-        if loss == "auto":
-            loss = {
+        if loss_weights == "auto":
+            loss_weights = {"start": 0.5, "end": 0.5}
+        self.compile_with_defaults(
+            optimizer,
+            loss,
+            weighted_metrics,
+            learning_rate=5e-5,
+            default_loss=lambda: {
                 key: keras.losses.SparseCategoricalCrossentropy(
                     from_logits=True
                 )
                 for key in ("start", "end")
-            }
-        if loss_weights == "auto":
-            loss_weights = {"start": 0.5, "end": 0.5}
-        if weighted_metrics == "auto":
-            weighted_metrics = {
-                key: [keras.metrics.SparseCategoricalAccuracy(name="accuracy")]
-                for key in ("start", "end")
-            }
-        super().compile(
-            optimizer=optimizer,
-            loss=loss,
+            },
+            default_metrics=lambda: {
+                key: [accuracy_metric()] for key in ("start", "end")
+            },
             loss_weights=loss_weights,
-            weighted_metrics=weighted_metrics,
             **kwargs,
         )

@@ -21,6 +21,11 @@ def head_dense(backbone, units, name):
     )
 
 
+def accuracy_metric():
+    """Sparse categorical accuracy, named `accuracy`."""
+    return keras.metrics.SparseCategoricalAccuracy(name="accuracy")
+
+
 def bert_adamw(
     learning_rate,
     weight_decay=0.01,
@@ -71,6 +76,33 @@ class BertTask(NamedInputsModel):
             config["backbone"]
         )
         return cls(**config)
+
+    def compile_with_defaults(
+        self,
+        optimizer,
+        loss,
+        weighted_metrics,
+        *,
+        learning_rate,
+        default_loss,
+        default_metrics,
+        **kwargs,
+    ):
+        """`keras.Model.compile` where "auto" takes the task's default:
+        BERT's AdamW at `learning_rate`, `default_loss()`,
+        `default_metrics()` (built only when used)."""
+        if optimizer == "auto":
+            optimizer = bert_adamw(learning_rate)
+        if loss == "auto":
+            loss = default_loss()
+        if weighted_metrics == "auto":
+            weighted_metrics = default_metrics()
+        super().compile(
+            optimizer=optimizer,
+            loss=loss,
+            weighted_metrics=weighted_metrics,
+            **kwargs,
+        )
 
     def compile_from_config(self, config):
         """Compiles a loaded model with its saved compile settings.

@@ -4,7 +4,7 @@ import keras
 from keras import ops
 
 from kbert.models.bert_backbone import id_inputs
-from kbert.models.bert_task import BertTask, bert_adamw, head_dense
+from kbert.models.bert_task import BertTask, accuracy_metric, head_dense
 from kbert.validation import (
     check_label_names,
     check_positive_int,
@@ -33,20 +33,15 @@ class TokenLabelsModel(BertTask):
             weighted_metrics: "auto" is token accuracy on first pieces.
             **kwargs: passed to `keras.Model.compile`.
         """
-        if optimizer == "auto":
-            optimizer = bert_adamw(5e-5)
-        if loss == "auto":
-            loss = keras.losses.SparseCategoricalCrossentropy(
+        self.compile_with_defaults(
+            optimizer,
+            loss,
+            weighted_metrics,
+            learning_rate=5e-5,
+            default_loss=lambda: keras.losses.SparseCategoricalCrossentropy(
                 from_logits=True, reduction="mean_with_sample_weight"
-            )
-        if weighted_metrics == "auto":
-            weighted_metrics = [
-                keras.metrics.SparseCategoricalAccuracy(name="accuracy")
-            ]
-        super().compile(
-            optimizer=optimizer,
-            loss=loss,
-            weighted_metrics=weighted_metrics,
+            ),
+            default_metrics=lambda: [accuracy_metric()],
             **kwargs,
         )
 
