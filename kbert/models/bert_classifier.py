@@ -74,43 +74,20 @@ class BertClassifier(BertTask):
     def is_regression(self):
         return self.num_classes == 1
 
-    def compile(
-        self,
-        optimizer="auto",
-        loss="auto",
-        weighted_metrics="auto",
-        **kwargs,
-    ):
-        """Compiles with fine-tuning defaults unless given others.
+    default_learning_rate = 2e-5
 
-        Args:
-            optimizer: "auto" is AdamW (learning rate 2e-5, weight decay
-                0.01, none on LayerNorm and biases); or any Keras optimizer.
-            loss: "auto" is sparse softmax cross-entropy on the logits, or
-                mean squared error for regression.
-            weighted_metrics: "auto" is accuracy, or mean absolute error
-                for regression.
-            **kwargs: passed to `keras.Model.compile`.
-        """
-        self.compile_with_defaults(
-            optimizer,
-            loss,
-            weighted_metrics,
-            learning_rate=2e-5,
-            default_loss=lambda: (
-                keras.losses.MeanSquaredError()
-                if self.is_regression
-                else keras.losses.SparseCategoricalCrossentropy(
-                    from_logits=True
-                )
-            ),
-            default_metrics=lambda: [
-                keras.metrics.MeanAbsoluteError(name="mae")
-                if self.is_regression
-                else accuracy_metric()
-            ],
-            **kwargs,
-        )
+    def default_loss(self):
+        """Softmax cross-entropy on the logits; mean squared error for
+        regression."""
+        if self.is_regression:
+            return keras.losses.MeanSquaredError()
+        return keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+
+    def default_metrics(self):
+        """Accuracy; mean absolute error for regression."""
+        if self.is_regression:
+            return [keras.metrics.MeanAbsoluteError(name="mae")]
+        return [accuracy_metric()]
 
     def get_config(self):
         config = super().get_config()

@@ -5,7 +5,7 @@ import keras
 from keras import ops
 
 from kbert.models.bert_backbone import INPUT_NAMES
-from kbert.models.bert_task import BertTask, accuracy_metric, head_dense
+from kbert.models.bert_task import BertTask, head_dense
 from kbert.validation import check_rate
 
 
@@ -92,33 +92,11 @@ class BertMultipleChoice(BertTask):
         # === Config ===
         self.dropout = dropout
 
-    def compile(
-        self,
-        optimizer="auto",
-        loss="auto",
-        weighted_metrics="auto",
-        **kwargs,
-    ):
-        """Compiles with fine-tuning defaults unless given others.
+    default_learning_rate = 2e-5
 
-        Args:
-            optimizer: "auto" is AdamW (learning rate 2e-5, weight decay
-                0.01, none on LayerNorm and biases); or any Keras optimizer.
-            loss: "auto" is sparse softmax cross-entropy over the choices.
-            weighted_metrics: "auto" is accuracy.
-            **kwargs: passed to `keras.Model.compile`.
-        """
-        self.compile_with_defaults(
-            optimizer,
-            loss,
-            weighted_metrics,
-            learning_rate=2e-5,
-            default_loss=lambda: keras.losses.SparseCategoricalCrossentropy(
-                from_logits=True
-            ),
-            default_metrics=lambda: [accuracy_metric()],
-            **kwargs,
-        )
+    def default_loss(self):
+        """Softmax cross-entropy over the choices."""
+        return keras.losses.SparseCategoricalCrossentropy(from_logits=True)
 
     def get_config(self):
         config = super().get_config()

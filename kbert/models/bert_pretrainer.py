@@ -73,45 +73,22 @@ class BertPretrainer(BertTask):
         self.mlm_head = mlm_head
         self.nsp_head = nsp_head
 
-    def compile(
-        self,
-        optimizer="auto",
-        loss="auto",
-        weighted_metrics="auto",
-        **kwargs,
-    ):
-        """Compiles with BERT's losses and metrics unless given others.
+    default_learning_rate = 1e-4
 
-        The loss is the mean MLM cross-entropy over real predictions (padded
+    def default_loss(self):
+        """The mean MLM cross-entropy over real predictions (padded
         prediction slots carry sample weight 0) plus the mean NSP
-        cross-entropy. Metrics: `mlm_accuracy` and `nsp_accuracy`.
+        cross-entropy."""
+        return {
+            "mlm": keras.losses.SparseCategoricalCrossentropy(
+                from_logits=True, reduction="mean_with_sample_weight"
+            ),
+            "nsp": keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        }
 
-        Args:
-            optimizer: "auto" is AdamW (learning rate 1e-4, weight decay
-                0.01, none on LayerNorm and biases); or any Keras optimizer.
-            loss: "auto" for the losses above.
-            weighted_metrics: "auto" for the accuracies above.
-            **kwargs: passed to `keras.Model.compile` (e.g. `jit_compile`).
-        """
-        self.compile_with_defaults(
-            optimizer,
-            loss,
-            weighted_metrics,
-            learning_rate=1e-4,
-            default_loss=lambda: {
-                "mlm": keras.losses.SparseCategoricalCrossentropy(
-                    from_logits=True, reduction="mean_with_sample_weight"
-                ),
-                "nsp": keras.losses.SparseCategoricalCrossentropy(
-                    from_logits=True
-                ),
-            },
-            default_metrics=lambda: {
-                "mlm": [accuracy_metric()],
-                "nsp": [accuracy_metric()],
-            },
-            **kwargs,
-        )
+    def default_metrics(self):
+        """`mlm_accuracy` and `nsp_accuracy`."""
+        return {"mlm": [accuracy_metric()], "nsp": [accuracy_metric()]}
 
     def compute_loss(
         self, x=None, y=None, y_pred=None, sample_weight=None, **kwargs

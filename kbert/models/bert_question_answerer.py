@@ -83,42 +83,18 @@ class BertQuestionAnswerer(BertTask):
         config["no_answer_threshold"] = self.no_answer_threshold
         return config
 
-    def compile(
-        self,
-        optimizer="auto",
-        loss="auto",
-        loss_weights="auto",
-        weighted_metrics="auto",
-        **kwargs,
-    ):
-        """Compiles with fine-tuning defaults unless given others.
+    def default_loss(self):
+        """Softmax cross-entropy over positions, for `start` and `end`."""
+        return {
+            key: keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+            for key in ("start", "end")
+        }
 
-        Args:
-            optimizer: "auto" is AdamW (learning rate 5e-5, weight decay
-                0.01, none on LayerNorm and biases); or any Keras optimizer.
-            loss: "auto" is softmax cross-entropy over positions for
-                `start` and `end`.
-            loss_weights: "auto" weighs each by 0.5, so the total is their
-                mean (BERT's SQuAD loss).
-            weighted_metrics: "auto" is position accuracy for each.
-            **kwargs: passed to `keras.Model.compile`.
-        """
-        if loss_weights == "auto":
-            loss_weights = {"start": 0.5, "end": 0.5}
-        self.compile_with_defaults(
-            optimizer,
-            loss,
-            weighted_metrics,
-            learning_rate=5e-5,
-            default_loss=lambda: {
-                key: keras.losses.SparseCategoricalCrossentropy(
-                    from_logits=True
-                )
-                for key in ("start", "end")
-            },
-            default_metrics=lambda: {
-                key: [accuracy_metric()] for key in ("start", "end")
-            },
-            loss_weights=loss_weights,
-            **kwargs,
-        )
+    def default_metrics(self):
+        """Position accuracy, for `start` and `end`."""
+        return {key: [accuracy_metric()] for key in ("start", "end")}
+
+    def default_compile_arguments(self):
+        """Each loss weighed by 0.5, so the total is their mean (BERT's
+        SQuAD loss)."""
+        return {"loss_weights": {"start": 0.5, "end": 0.5}}

@@ -77,26 +77,50 @@ class BertTask(NamedInputsModel):
         )
         return cls(**config)
 
-    def compile_with_defaults(
+    # The defaults of `compile`, which each task declares: the peak
+    # learning rate of BERT's AdamW, and its loss and metrics.
+    default_learning_rate = 5e-5
+
+    def default_loss(self):
+        """The task's loss (for `compile(loss="auto")`)."""
+        raise NotImplementedError
+
+    def default_metrics(self):
+        """The task's metrics (for `compile(weighted_metrics="auto")`)."""
+        return [accuracy_metric()]
+
+    def default_compile_arguments(self):
+        """Other `keras.Model.compile` arguments the task sets by default
+        (e.g. `loss_weights`); "auto" or absent takes them."""
+        return {}
+
+    def compile(
         self,
-        optimizer,
-        loss,
-        weighted_metrics,
-        *,
-        learning_rate,
-        default_loss,
-        default_metrics,
+        optimizer="auto",
+        loss="auto",
+        weighted_metrics="auto",
         **kwargs,
     ):
-        """`keras.Model.compile` where "auto" takes the task's default:
-        BERT's AdamW at `learning_rate`, `default_loss()`,
-        `default_metrics()` (built only when used)."""
+        """Compiles with the task's defaults unless given others.
+
+        Args:
+            optimizer: "auto" is BERT's AdamW (weight decay 0.01, none on
+                LayerNorm and biases) at `default_learning_rate`; or any
+                Keras optimizer.
+            loss: "auto" is `default_loss()`.
+            weighted_metrics: "auto" is `default_metrics()`.
+            **kwargs: passed to `keras.Model.compile`; "auto" (or absent)
+                takes `default_compile_arguments()`.
+        """
         if optimizer == "auto":
-            optimizer = bert_adamw(learning_rate)
+            optimizer = bert_adamw(self.default_learning_rate)
         if loss == "auto":
-            loss = default_loss()
+            loss = self.default_loss()
         if weighted_metrics == "auto":
-            weighted_metrics = default_metrics()
+            weighted_metrics = self.default_metrics()
+        for name, value in self.default_compile_arguments().items():
+            if kwargs.get(name, "auto") == "auto":
+                kwargs[name] = value
         super().compile(
             optimizer=optimizer,
             loss=loss,

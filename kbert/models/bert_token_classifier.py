@@ -4,7 +4,7 @@ import keras
 from keras import ops
 
 from kbert.models.bert_backbone import id_inputs
-from kbert.models.bert_task import BertTask, accuracy_metric, head_dense
+from kbert.models.bert_task import BertTask, head_dense
 from kbert.validation import (
     check_label_names,
     check_positive_int,
@@ -14,35 +14,15 @@ from kbert.validation import (
 
 class TokenLabelsModel(BertTask):
     """Base of the models that give a label per token (BERT's NER): their
-    `compile` defaults."""
+    loss, weighted by first pieces."""
 
-    def compile(
-        self,
-        optimizer="auto",
-        loss="auto",
-        weighted_metrics="auto",
-        **kwargs,
-    ):
-        """Compiles with fine-tuning defaults unless given others.
+    default_learning_rate = 5e-5
 
-        Args:
-            optimizer: "auto" is AdamW (learning rate 5e-5, weight decay
-                0.01, none on LayerNorm and biases); or any Keras optimizer.
-            loss: "auto" is softmax cross-entropy averaged over the tokens
-                with non-zero sample weight (first pieces).
-            weighted_metrics: "auto" is token accuracy on first pieces.
-            **kwargs: passed to `keras.Model.compile`.
-        """
-        self.compile_with_defaults(
-            optimizer,
-            loss,
-            weighted_metrics,
-            learning_rate=5e-5,
-            default_loss=lambda: keras.losses.SparseCategoricalCrossentropy(
-                from_logits=True, reduction="mean_with_sample_weight"
-            ),
-            default_metrics=lambda: [accuracy_metric()],
-            **kwargs,
+    def default_loss(self):
+        """Softmax cross-entropy averaged over the tokens with non-zero
+        sample weight (first pieces)."""
+        return keras.losses.SparseCategoricalCrossentropy(
+            from_logits=True, reduction="mean_with_sample_weight"
         )
 
 
