@@ -5,7 +5,8 @@ import sys
 
 import tensorflow as tf
 
-from kbert.text import BertTokenizer, pack_segments
+from kbert.text import BertTokenizer
+from kbert.text.pack_segments import pack_for
 
 _BATCH = 1024
 
@@ -65,13 +66,11 @@ def _pairs(tokenizer, batch):
     ids_a = tokenizer.tokenize(firsts)["token_ids"]
     ids_b = tokenizer.tokenize(seconds)["token_ids"]
     longest = int(tf.reduce_max(ids_a.row_lengths() + ids_b.row_lengths()))
-    packed = pack_segments(
+    packed = pack_for(
+        tokenizer,
         ids_a,
         ids_b,
         sequence_length=longest + 3,
-        cls_id=tokenizer.cls_id,
-        sep_id=tokenizer.sep_id,
-        pad_id=tokenizer.pad_id,
     )
     masks = packed["padding_mask"].numpy()
     for ids, segments, mask in zip(

@@ -157,7 +157,7 @@ def glue_features(examples, tokenizer, sequence_length=128):
     """
     import tensorflow as tf
 
-    from kbert.text import pack_segments
+    from kbert.text import pack_for
 
     if not examples:
         raise ValueError("No GLUE examples to encode.")
@@ -174,13 +174,11 @@ def glue_features(examples, tokenizer, sequence_length=128):
         lengths = np.array([len(row) for row in ids], "int64")
         return tf.RaggedTensor.from_row_lengths(flat, lengths)
 
-    packed = pack_segments(
+    packed = pack_for(
+        tokenizer,
         ragged(ids_a),
         ragged(ids_b) if pairs else None,
         sequence_length=sequence_length,
-        cls_id=tokenizer.cls_id,
-        sep_id=tokenizer.sep_id,
-        pad_id=tokenizer.pad_id,
     )
     features = {name: value.numpy() for name, value in packed.items()}
     labels = np.array(

@@ -93,7 +93,7 @@ def multiple_choice_features(examples, tokenizer, sequence_length):
     Raises:
         ValueError: when examples differ in their number of endings.
     """
-    from kbert.text.pack_segments import pack_segments
+    from kbert.text.pack_segments import pack_for
 
     if not examples:
         raise ValueError("No multiple-choice examples to encode.")
@@ -107,13 +107,11 @@ def multiple_choice_features(examples, tokenizer, sequence_length):
             )
     contexts = [e.context for e in examples for _ in range(choices)]
     endings = [ending for e in examples for ending in e.endings]
-    packed = pack_segments(
+    packed = pack_for(
+        tokenizer,
         tokenizer.tokenize(contexts)["token_ids"],
         tokenizer.tokenize(endings)["token_ids"],
         sequence_length=sequence_length,
-        cls_id=tokenizer.cls_id,
-        sep_id=tokenizer.sep_id,
-        pad_id=tokenizer.pad_id,
     )
     features = {
         name: value.numpy().reshape(len(examples), choices, sequence_length)

@@ -6,7 +6,7 @@ built from it loads in a stock TF Serving binary.
 
 import tensorflow as tf
 
-from kbert.text import pack_segments
+from kbert.text import pack_for
 
 # Added to the logits of padding positions (as `BertQuestionAnswerer` does).
 PADDING_LOGIT = -1e9
@@ -24,13 +24,11 @@ def pack(tokenizer, ids_a, ids_b=None, *, sequence_length):
         dict of int32 `[N, longest]`: `token_ids`, `segment_ids`,
         `padding_mask`.
     """
-    packed = pack_segments(
+    packed = pack_for(
+        tokenizer,
         ids_a,
         ids_b,
         sequence_length=sequence_length,
-        cls_id=tokenizer.cls_id,
-        sep_id=tokenizer.sep_id,
-        pad_id=tokenizer.pad_id,
     )
     return trim_padding(packed)
 

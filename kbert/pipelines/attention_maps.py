@@ -28,7 +28,7 @@ def attention_maps(
     >>> weights.shape  # doctest: +SKIP
     (6, 12, 4, 4)
     """
-    from kbert.text import pack_segments
+    from kbert.text import pack_for
 
     backbone = backbone_of(model)
     tokenizer = tokenizer or text_inputs.tokenizer_for(backbone)
@@ -40,13 +40,11 @@ def attention_maps(
     if text_b is not None:
         pieces_b = tokenizer.tokenize(text_inputs.check_texts(text_b, "text_b"))
         pieces_b = pieces_b["token_ids"]
-    packed = pack_segments(
+    packed = pack_for(
+        tokenizer,
         tokenizer.tokenize(texts)["token_ids"],
         pieces_b,
         sequence_length=sequence_length,
-        cls_id=tokenizer.cls_id,
-        sep_id=tokenizer.sep_id,
-        pad_id=tokenizer.pad_id,
     )
     length = int(packed["padding_mask"].numpy().sum())
     ids = packed["token_ids"].numpy()[:, :length]

@@ -105,7 +105,7 @@ def _batch_features(backbone, tokenizer, batch, layers, max_seq_length):
     packed and run apart)."""
     import keras
 
-    from kbert.text.pack_segments import pack_segments
+    from kbert.text.pack_segments import pack_for
 
     found = {}
     for pair in (False, True):
@@ -116,13 +116,11 @@ def _batch_features(backbone, tokenizer, batch, layers, max_seq_length):
         ids_b = None
         if pair:
             ids_b = tokenizer.tokenize([row[2] for row in rows])["token_ids"]
-        packed = pack_segments(
+        packed = pack_for(
+            tokenizer,
             ids_a,
             ids_b,
             sequence_length=max_seq_length,
-            cls_id=tokenizer.cls_id,
-            sep_id=tokenizer.sep_id,
-            pad_id=tokenizer.pad_id,
         )
         inputs = {name: value.numpy() for name, value in packed.items()}
         used = int(inputs["padding_mask"].sum(axis=1).max())

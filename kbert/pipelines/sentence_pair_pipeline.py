@@ -68,17 +68,15 @@ class SentencePairPipeline:
     def encode(self, texts_a, texts_b):
         """Packed `token_ids`, `segment_ids`, `padding_mask` of the pairs
         (of single texts, `[CLS] a [SEP]`, when `texts_b` is None)."""
-        from kbert.text import pack_segments
+        from kbert.text import pack_for
 
-        features = pack_segments(
+        features = pack_for(
+            self.tokenizer,
             self.tokenizer.tokenize(texts_a)["token_ids"],
             None
             if texts_b is None
             else self.tokenizer.tokenize(texts_b)["token_ids"],
             sequence_length=self.sequence_length,
-            cls_id=self.tokenizer.cls_id,
-            sep_id=self.tokenizer.sep_id,
-            pad_id=self.tokenizer.pad_id,
         )
         return {name: value.numpy() for name, value in features.items()}
 

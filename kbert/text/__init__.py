@@ -7,7 +7,7 @@ SavedModels that stock TF Serving loads. Both give Google's ids.
 
 from kbert.text.bert_tokenizer import BertTokenizer
 from kbert.text.core_bert_tokenizer import CoreBertTokenizer
-from kbert.text.pack_segments import pack_segments
+from kbert.text.pack_segments import pack_for, pack_segments
 from kbert.text.vocabulary import SPECIAL_TOKENS, load_vocabulary
 
 __all__ = [
@@ -15,5 +15,6 @@ __all__ = [
     "CoreBertTokenizer",
     "SPECIAL_TOKENS",
     "load_vocabulary",
+    "pack_for",
     "pack_segments",
 ]

@@ -95,6 +95,18 @@ def pack_segments(
     }
 
 
+def pack_for(tokenizer, segments_a, segments_b=None, *, sequence_length):
+    """`pack_segments` with `tokenizer`'s `[CLS]`, `[SEP]` and `[PAD]`."""
+    return pack_segments(
+        segments_a,
+        segments_b,
+        sequence_length=sequence_length,
+        cls_id=tokenizer.cls_id,
+        sep_id=tokenizer.sep_id,
+        pad_id=tokenizer.pad_id,
+    )
+
+
 def _as_ragged(segments, name):
     if isinstance(segments, tf.RaggedTensor):
         ragged = segments

@@ -43,6 +43,14 @@ def press(app, key):
     return app
 
 
+def ask(models_dir, context, question):
+    """The QA page after asking `question` about `context`."""
+    app = open_page("Question answering", models_dir)
+    app.text_area[0].set_value(context)
+    app.text_input[0].set_value(question)
+    return press(app, "qa_button")
+
+
 def messages(app):
     return [element.value for element in app.warning]
 
@@ -105,10 +113,7 @@ def test_sentence_pair_shows_three_numbers_in_range(models_dir, loaded):
 def test_question_answering_highlights_the_pipelines_answer(
     models_dir, loaded
 ):
-    app = open_page("Question answering", models_dir)
-    app.text_area[0].set_value(CONTEXT)
-    app.text_input[0].set_value(QUESTION)
-    press(app, "qa_button")
+    app = ask(models_dir, CONTEXT, QUESTION)
     result = loaded["qa"]["qa"](QUESTION, CONTEXT)[0]
     assert result["answer"]
     bodies = [element.value for element in app.html]
@@ -142,10 +147,7 @@ def test_question_answering_says_when_the_model_abstains(
     (tmp_path / "qa").mkdir()
     model.save(tmp_path / "qa" / "model.keras")
     monkeypatch.setenv("KBERT_MODELS_DIR", str(tmp_path))
-    app = open_page("Question answering", models_dir)
-    app.text_area[0].set_value(CONTEXT)
-    app.text_input[0].set_value(QUESTION)
-    press(app, "qa_button")
+    app = ask(models_dir, CONTEXT, QUESTION)
     result = QuestionAnsweringPipeline(model)(QUESTION, CONTEXT)[0]
     assert result["answer"] == "" and result["candidates"]
     assert [element.value for element in app.info] == [
@@ -262,10 +264,7 @@ def test_sentence_pair_bad_input_is_a_friendly_message(
 def test_question_answering_bad_input_is_a_friendly_message(
     models_dir, context, question, expected
 ):
-    app = open_page("Question answering", models_dir)
-    app.text_area[0].set_value(context)
-    app.text_input[0].set_value(question)
-    press(app, "qa_button")
+    app = ask(models_dir, context, question)
     assert len(messages(app)) == 1 and expected in messages(app)[0]
     assert not app.html
 
@@ -273,10 +272,7 @@ def test_question_answering_bad_input_is_a_friendly_message(
 def test_a_context_at_the_limit_is_answered(models_dir, loaded):
     context = (CONTEXT + " ") * (5_000 // (len(CONTEXT) + 1))
     assert 4_800 < len(context) <= demo_functions.MAX_CONTEXT_CHARS
-    app = open_page("Question answering", models_dir)
-    app.text_area[0].set_value(context)
-    app.text_input[0].set_value(QUESTION)
-    press(app, "qa_button")
+    app = ask(models_dir, context, QUESTION)
     assert not app.warning
     answer = loaded["qa"]["qa"](QUESTION, context)[0]["answer"]
     assert demo_functions.answer_html(answer) in [e.value for e in app.html]
