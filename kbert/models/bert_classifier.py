@@ -74,6 +74,7 @@ class BertClassifier(BertTask):
     def is_regression(self):
         return self.num_classes == 1
 
+    config_attributes = ("num_classes", "dropout", "label_names")
     default_learning_rate = 2e-5
 
     def default_loss(self):
@@ -88,16 +89,3 @@ class BertClassifier(BertTask):
         if self.is_regression:
             return [keras.metrics.MeanAbsoluteError(name="mae")]
         return [accuracy_metric()]
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            {
-                "num_classes": self.num_classes,
-                "dropout": self.dropout,
-                "label_names": (
-                    None if self.label_names is None else list(self.label_names)
-                ),
-            }
-        )
-        return config

@@ -62,6 +62,8 @@ class BertFeatureTagger(TokenLabelsModel):
     >>> tagger = BertFeatureTagger(backbone, 9, features="concat_last_four")
     """
 
+    config_attributes = ("num_classes", "features", "lstm_units", "label_names")
+
     def __init__(
         self,
         backbone,
@@ -130,17 +132,3 @@ class BertFeatureTagger(TokenLabelsModel):
         self.features = features
         self.lstm_units = lstm_units
         self.label_names = label_names
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            {
-                "num_classes": self.num_classes,
-                "features": self.features,
-                "lstm_units": self.lstm_units,
-                "label_names": (
-                    None if self.label_names is None else list(self.label_names)
-                ),
-            }
-        )
-        return config

@@ -60,6 +60,8 @@ class BertMultipleChoice(BertTask):
     (2, 4)
     """
 
+    config_attributes = ("dropout",)
+
     def __init__(self, backbone, dropout=0.1, **kwargs):
         check_rate("dropout", dropout)
 
@@ -97,8 +99,3 @@ class BertMultipleChoice(BertTask):
     def default_loss(self):
         """Softmax cross-entropy over the choices."""
         return keras.losses.SparseCategoricalCrossentropy(from_logits=True)
-
-    def get_config(self):
-        config = super().get_config()
-        config["dropout"] = self.dropout
-        return config

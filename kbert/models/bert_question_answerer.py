@@ -43,6 +43,8 @@ class BertQuestionAnswerer(BertTask):
     >>> answerer.compile()
     """
 
+    config_attributes = ("no_answer_threshold",)
+
     def __init__(self, backbone, no_answer_threshold=None, **kwargs):
         if no_answer_threshold is not None:
             if (
@@ -77,11 +79,6 @@ class BertQuestionAnswerer(BertTask):
         self.backbone = backbone
         self.span_dense = span_dense
         self.no_answer_threshold = no_answer_threshold
-
-    def get_config(self):
-        config = super().get_config()
-        config["no_answer_threshold"] = self.no_answer_threshold
-        return config
 
     def default_loss(self):
         """Softmax cross-entropy over positions, for `start` and `end`."""

@@ -57,17 +57,28 @@ class BertTask(NamedInputsModel):
     """Base of the models built over a `BertBackbone` (pretrainer, heads).
 
     Subclasses build a functional graph over `backbone`, set
-    `self.backbone`, and add their own constructor arguments to
-    `get_config`; the backbone is serialized here, so `from_config` rebuilds
-    the whole model.
+    `self.backbone`, and name their own constructor arguments in
+    `config_attributes`; `get_config` saves those and the backbone, so
+    `from_config` rebuilds the whole model.
     """
 
+    # The constructor arguments besides `backbone` that `get_config` saves,
+    # read from the attributes of the same names.
+    config_attributes = ()
+
     def get_config(self):
-        return {
+        config = {
             "name": self.name,
             "trainable": self.trainable,
             "backbone": keras.saving.serialize_keras_object(self.backbone),
         }
+        for attribute in self.config_attributes:
+            value = getattr(self, attribute)
+            # Tuples (label names) are saved as JSON lists.
+            if isinstance(value, tuple):
+                value = list(value)
+            config[attribute] = value
+        return config
 
     @classmethod
     def from_config(cls, config):

@@ -51,6 +51,8 @@ class BertTokenClassifier(TokenLabelsModel):
     >>> tagger.compile()
     """
 
+    config_attributes = ("num_classes", "dropout", "label_names")
+
     def __init__(
         self,
         backbone,
@@ -89,16 +91,3 @@ class BertTokenClassifier(TokenLabelsModel):
         self.num_classes = num_classes
         self.dropout = dropout
         self.label_names = label_names
-
-    def get_config(self):
-        config = super().get_config()
-        config.update(
-            {
-                "num_classes": self.num_classes,
-                "dropout": self.dropout,
-                "label_names": (
-                    None if self.label_names is None else list(self.label_names)
-                ),
-            }
-        )
-        return config
