@@ -113,3 +113,12 @@ def serve(requests, tmp_path):
     )
     assert completed.returncode == 0, completed.stderr[-3000:]
     return json.loads(answers_path.read_text(encoding="utf-8"))
+
+
+def serve_one(saved_model, inputs, tmp_path, signature="serving_default"):
+    """One request to one SavedModel (see `serve`); its answer."""
+    (answer,) = serve(
+        [{"model": str(saved_model), "signature": signature, "inputs": inputs}],
+        tmp_path,
+    )
+    return answer

@@ -42,7 +42,7 @@ def test_bundled_qa_saved_model_answers_as_the_pipeline(tmp_path, shared_data):
     from kbert.export import export_saved_model
     from kbert.pipelines import QuestionAnsweringPipeline
     from kbert.saving import load_model
-    from tests.export.conftest import serve
+    from tests.export.conftest import serve_one
 
     dataset = load_squad_json(shared_data / "squad_v1.1" / "dev-v1.1.json.gz")
     examples = squad_examples(dataset, slice(24, None))[:64]
@@ -50,14 +50,9 @@ def test_bundled_qa_saved_model_answers_as_the_pipeline(tmp_path, shared_data):
     export_saved_model(model, str(tmp_path / "qa" / "1"))
     questions = [e.question for e in examples]
     contexts = [e.context for e in examples]
-    (served,) = serve(
-        [
-            {
-                "model": str(tmp_path / "qa" / "1"),
-                "signature": "serving_default",
-                "inputs": {"question": questions, "context": contexts},
-            }
-        ],
+    served = serve_one(
+        tmp_path / "qa" / "1",
+        {"question": questions, "context": contexts},
         tmp_path,
     )
     expected = QuestionAnsweringPipeline(model)(questions, contexts)
@@ -90,7 +85,7 @@ def test_bundled_fill_mask_saved_model_fills_every_mask_as_the_pipeline(
     from kbert.export import export_saved_model
     from kbert.pipelines import FillMaskPipeline
     from kbert.saving import load_model
-    from tests.export.conftest import serve
+    from tests.export.conftest import serve_one
 
     sentences, answers = read_cloze_sentences(
         MODELS / "cloze_sentences.tsv"
@@ -98,16 +93,7 @@ def test_bundled_fill_mask_saved_model_fills_every_mask_as_the_pipeline(
     texts = sentences + ["The [MASK] of France is [MASK]."]
     model = load_model(str(MODELS / "fill_mask" / "model.keras"))
     export_saved_model(model, str(tmp_path / "fill_mask" / "1"))
-    (served,) = serve(
-        [
-            {
-                "model": str(tmp_path / "fill_mask" / "1"),
-                "signature": "serving_default",
-                "inputs": {"text": texts},
-            }
-        ],
-        tmp_path,
-    )
+    served = serve_one(tmp_path / "fill_mask" / "1", {"text": texts}, tmp_path)
     expected = FillMaskPipeline(model, top_k=5)(texts)
     assert served["num_masks"] == [1] * 100 + [2]
     for row, masks in enumerate(expected):

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import REPO
-from tests.export.conftest import serve
+from tests.export.conftest import serve, serve_one
 
 # A small vocabulary keeps these models quick to build and export.
 VOCABULARY = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + [
@@ -85,16 +85,7 @@ def expected_pairs(path):
 def assert_serves_as_the_model(saved_model, model_path, tmp_path):
     """The SavedModel, served in a fresh process, gives the Keras model's
     labels and probabilities on PAIRS."""
-    (answer,) = serve(
-        [
-            {
-                "model": str(saved_model),
-                "signature": "serving_default",
-                "inputs": PAIRS,
-            }
-        ],
-        tmp_path,
-    )
+    answer = serve_one(saved_model, PAIRS, tmp_path)
     expected = expected_pairs(model_path)
     assert answer["label"] == [e["label"] for e in expected]
     np.testing.assert_allclose(

@@ -12,7 +12,7 @@ import itertools
 import numpy as np
 import pytest
 
-from tests.export.conftest import LONG_TEXT, TEXTS, serve
+from tests.export.conftest import LONG_TEXT, TEXTS, serve, serve_one
 
 BATCH = 64
 
@@ -260,14 +260,9 @@ def test_question_answering_abstains_as_the_pipeline(exported, tmp_path):
     loaded = load_model(str(tmp_path / "qa2.keras"))
     assert loaded.no_answer_threshold == threshold
     export_saved_model(loaded, str(tmp_path / "qa2" / "1"))
-    (answer,) = serve(
-        [
-            {
-                "model": str(tmp_path / "qa2" / "1"),
-                "signature": "serving_default",
-                "inputs": {"question": questions, "context": contexts},
-            }
-        ],
+    answer = serve_one(
+        tmp_path / "qa2" / "1",
+        {"question": questions, "context": contexts},
         tmp_path,
     )
     expected = QuestionAnsweringPipeline(loaded)(questions, contexts)
