@@ -59,15 +59,20 @@ def test_squad_settings_from_flags_are_the_defaults_and_the_flags_given():
         "layer_decay": None,
         "max_train_examples": None,
         "seed": 0,
+        "checkpoint_every": None,
         "verbose": 2,
+        "version": "1.1",
         "dataset": None,
         "doc_stride": 128,
         "max_query_length": 64,
         "n_best_size": 20,
         "max_answer_length": 30,
-        "eval_articles": "24:",
+        "threshold_articles": "0:17",
+        "eval_articles": ":",  # the whole official dev set
+        "train_file": None,  # the bundled v1.1 training set
         "train_articles": "0:2",
         "train_answers": "all",
+        "unanswerable_fraction": 0.0,
     }
     assert isinstance(settings, SquadSettings)
 
@@ -82,7 +87,16 @@ def test_each_task_keeps_its_own_defaults():
     assert (ner.epochs, ner.learning_rate, ner.scheme) == (3, 5e-5, "iob2")
     assert ner.sequence_length == 128
     squad = settings_of(evaluate, "squad", "--model", "m")
-    assert (squad.sequence_length, squad.eval_articles) == (384, "24:")
+    assert (squad.sequence_length, squad.eval_articles) == (384, ":")
+    assert str(squad.dataset_path).endswith("squad_v1.1/dev-v1.1.json.gz")
+    squad2 = settings_of(evaluate, "squad", "--version", "2", "--model", "m")
+    assert squad2.eval_articles == "17:"
+    assert str(squad2.dataset_path).endswith("dev-v2.0.reconstructed.json.gz")
+    train2 = settings_of(
+        finetune, "squad", "--version", "2", "--model", "m", "--output", "o"
+    )
+    assert train2.unanswerable_fraction == 0.25
+    assert str(train2.train_path).endswith("train-v1.1.reconstructed.json.gz")
     assert settings_of(evaluate, "glue", "--task", "rte", "--model", "m") == (
         GlueEvaluationSettings(task="rte", model="m", sequence_length=128)
     )

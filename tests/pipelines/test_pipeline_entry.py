@@ -410,7 +410,8 @@ def test_qa_agrees_with_question_answering_pipeline(models, pipelines):
     answer = pipelines["question-answering"](QUESTION, CONTEXT)
     # One window: the best logit sum is the best probability.
     assert (result["start"], result["end"]) == (answer["start"], answer["end"])
-    assert set(result) == {"answer", "start", "end", "score", "candidates"}
+    assert set(result) == {
+        "answer", "start", "end", "score", "null_score", "candidates"}
 
 
 # --- text-classification ------------------------------------------------
