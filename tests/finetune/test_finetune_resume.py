@@ -54,3 +54,29 @@ def test_a_resumed_run_ends_where_an_uninterrupted_one_does(
     # second pass's last two.
     (second,) = read_metrics(resumed)["train_losses"]
     assert second != losses[1]
+
+
+def test_a_run_killed_while_evaluating_resumes_after_its_last_step(
+    tiny_model,  # noqa: F811
+    tmp_path,
+    capsys,
+):
+    # 6 steps, a checkpoint every 4: step 4, then the last step's.
+    output = tmp_path / "run"
+    finetune(tiny_model, output, "--checkpoint-every", "4")
+    checkpoints = output / "checkpoints"
+    assert sorted(p.name for p in checkpoints.iterdir()) == [
+        "step-00000004",
+        "step-00000006",
+    ]
+    trained = load_model(str(output / "model.keras")).get_weights()
+    # Killed after training, before the model was saved: the same
+    # command evaluates the trained weights without training again.
+    (output / "model.keras").unlink()
+    capsys.readouterr()
+    finetune(tiny_model, output, "--checkpoint-every", "4")
+    assert "step-00000006 (step 6)" in capsys.readouterr().out
+    assert read_metrics(output)["train_losses"] == []
+    again = load_model(str(output / "model.keras")).get_weights()
+    for got, want in zip(again, trained):
+        np.testing.assert_array_equal(got, want)

@@ -139,7 +139,8 @@ def fit(model, data, settings):
     batches of examples of similar length (`length_batches`).
 
     With `settings.checkpoint_every`, a checkpoint (weights, optimizer
-    state, step) goes to `OUTPUT/checkpoints` every that many steps, and a
+    state, step) goes to `OUTPUT/checkpoints` every that many steps and
+    after the last, and a
     run started again on the same output resumes from the newest one, on
     the batches an uninterrupted run would have seen next.
 
@@ -207,6 +208,10 @@ def fit(model, data, settings):
         shuffle=False,  # the dataset is shuffled above
         callbacks=callbacks,
     )
+    if settings.checkpoint_every and total_steps % settings.checkpoint_every:
+        # The last step too, so that a run killed while it evaluates
+        # resumes there instead of training again since the last one.
+        checkpoints.save_checkpoint(model, directory, total_steps)
     return losses.means()
 
 
