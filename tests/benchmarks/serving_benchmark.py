@@ -1,31 +1,41 @@
-"""Text-in SavedModels against Hugging Face pipelines: latency, throughput.
+"""Text-in SavedModels against Hugging Face and ONNX Runtime: latency,
+throughput.
 
-Run by hand (about 5 minutes on 2 cores):
+Run by hand (about 10 minutes on 2 cores with the four sides):
 
     python -m tests.benchmarks.serving_benchmark \
-        [--model runs/minilm.keras] [--repeats 3]
+        [--model runs/minilm.keras] [--repeats 3] [--sides kbert hf ort]
 
 Builds a `BertQuestionAnswerer` and a `BertClassifier` (2 classes) over the
 backbone of `--model`, heads freshly initialised with a fixed seed, exports
 both with `export_saved_model` and writes the same weights as Hugging Face
-`BertForQuestionAnswering` / `BertForSequenceClassification` checkpoints.
-Then two worker processes (`serving_workers.py`) answer the same requests:
+`BertForQuestionAnswering` / `BertForSequenceClassification` checkpoints,
+and (when an ONNX side runs) those as ONNX files, fp32 and int8
+(`serving_workers.py export-onnx`). Then one worker process a side
+(`serving_workers.py`) answers the same requests:
 
 - kbert: `tf.saved_model.load(...).signatures["serving_default"]`, in a
   process where `import tensorflow_text` fails (it is blocked through
   `sys.modules` before TensorFlow loads), text in, answers out;
-- Hugging Face: `transformers.pipeline("question-answering")` and
-  `pipeline("text-classification")` on torch CPU, under the reference
-  environment `--ref-python` (transformers is never installed beside kbert).
+- hf: `transformers.pipeline("question-answering")` and
+  `pipeline("text-classification")` on torch CPU;
+- ort: the HF fast tokenizer, an `onnxruntime.InferenceSession` (CPU,
+  graph optimisation ALL) over the fp32 ONNX export of the HF checkpoint,
+  and kbert's windows and span decoding in Python (NumPy);
+- ort_int8: the same over `quantize_dynamic` of it (int8 weights, QInt8).
 
-Both use `--threads` intra- and inter-op threads (default: every core).
-Inputs: SQuAD v1.1 dev questions spread over its last 24 articles, and MRPC
-dev pairs. Rounds of requests alternate between the workers, the first
-worker of each round alternating too (AB BA AB ...), so load from other
-processes falls on both alike. Latency is per request at batch 1 (the
-client's view: text in, Python answer out); throughput is examples/s when
-requests carry 32 examples. Answer agreement is measured on the batch-1
-answers. Prints a table and writes the figures to `--json`.
+hf, ort and ort_int8 run under the reference environment `--ref-python`
+(transformers, torch and onnxruntime are never installed beside kbert).
+Each side gets `--threads` threads: TF and torch intra- and inter-op, ORT
+intra-op (its inter-op pool serves only parallel execution, which is off),
+and the HF tokenizers' Rayon pool. Inputs: SQuAD v1.1 dev questions spread
+over its last 24 articles, and MRPC dev pairs. Rounds of requests alternate
+between the workers, the first worker of each round rotating too (ABC BCA
+CAB ...), so load from other processes falls on all alike. Latency is per
+request at batch 1 (the client's view: text in, Python answer out);
+throughput is examples/s when requests carry 32 examples; the table gives
+each side's figures over kbert's. Answer agreement is each side's batch-1
+answers against kbert's. Prints a table and writes the figures to `--json`.
 
 Where the answers may differ (kbert's decoding is BERT's `run_squad`):
 - HF widens a span to whole words unless `align_to_words=False` (set here);
@@ -40,6 +50,16 @@ Where the answers may differ (kbert's decoding is BERT's `run_squad`):
   probabilities. HF's `doc_stride` is the overlap of windows, BERT's the
   step between them, so long contexts are cut differently (none of the
   default 128 questions needs a second window).
+- ort and ort_int8 cut kbert's windows (question at most 64 tokens, 384 a
+  window, 128 apart) and apply all of its span rules, so they differ from
+  kbert only where the two tokenizers do (HF's `BertTokenizerFast` against
+  kbert's in-graph one, same vocabulary), where ONNX Runtime's float
+  arithmetic reorders a near tie, and, for ort_int8, where quantisation
+  moves the logits enough to change the best span or label (often, with
+  the heads' flat logits). Dynamic quantisation scales the activations
+  by their range over the whole call, so ort_int8's answers also depend on
+  the other examples of a batch (its batch-32 answers differ from its
+  batch-1 ones).
 """
 
 import argparse
@@ -51,13 +71,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.benchmarks.serving_workers import QA_SETTINGS
+from tests.benchmarks.serving_workers import QA_SETTINGS, SIDES
 from tests.reference_env import REFERENCE_PYTHON
 
 REPO = Path(__file__).resolve().parents[2]
 DATA = REPO.parent / "shared" / "data"
 WORKERS = Path(__file__).resolve().parent / "serving_workers.py"
-SIDES = ("kbert", "hf")
 TASKS = ("qa", "pair")
 PAIR_LABELS = ("not_equivalent", "equivalent")
 LATENCY_ROUND = 8  # batch-1 requests per round of one worker
@@ -159,20 +178,48 @@ def build_models(model_path, root, seed):
     )
 
 
+def worker_env(**settings):
+    """The environment of a `serving_workers.py` process: offline, quiet,
+    without kbert on its path and without TensorFlow in transformers."""
+    env = dict(
+        os.environ,
+        TF_CPP_MIN_LOG_LEVEL="2",
+        HF_HUB_OFFLINE="1",
+        TRANSFORMERS_OFFLINE="1",
+        TRANSFORMERS_VERBOSITY="error",
+        # transformers would import the TensorFlow it sees through the
+        # reference venv's system site packages.
+        USE_TF="0",
+        **settings,
+    )
+    env.pop("PYTHONPATH", None)  # the reference venv must not see kbert
+    return env
+
+
+def export_onnx(root, python):
+    """The ONNX files of both HF checkpoints (fp32, int8), under the
+    reference environment; skipped when they are there."""
+    if (root / "onnx" / "pair_int8.onnx").exists():
+        return
+    print(f"exporting ONNX files to {root / 'onnx'} ...", flush=True)
+    subprocess.run(
+        [python, str(WORKERS), "export-onnx", "--models", str(root)],
+        check=True,
+        env=worker_env(),
+        cwd=root,
+        stdout=sys.stderr,  # torch's exporter prints
+    )
+
+
 class Worker:
     """One side's worker process: send a request, read its answer."""
 
     def __init__(self, side, python, root, threads, omp_wait_policy):
-        env = dict(
-            os.environ,
-            TF_CPP_MIN_LOG_LEVEL="2",
+        env = worker_env(
             OMP_NUM_THREADS=str(threads),
             OMP_WAIT_POLICY=omp_wait_policy,
-            HF_HUB_OFFLINE="1",
-            TRANSFORMERS_OFFLINE="1",
-            TRANSFORMERS_VERBOSITY="error",
+            RAYON_NUM_THREADS=str(threads),  # HF tokenizers' batch pool
         )
-        env.pop("PYTHONPATH", None)  # the reference venv must not see kbert
         self.side = side
         self.process = subprocess.Popen(
             [python, str(WORKERS), side, "--models", str(root),
@@ -213,22 +260,25 @@ def rounds(count, batch):
 
 
 def measure(workers, inputs, repeats):
-    """Interleaved rounds; returns `{side: {(task, batch): {...}}}`."""
+    """Interleaved rounds, the first worker rotating (ABC BCA CAB ...);
+    returns `{side: {(task, batch): {...}}}`."""
+    sides = list(workers)
     results = {
         side: {
             (task, batch): {"seconds": [], "examples": 0, "outputs": None}
             for task in TASKS
             for batch in (1, 32)
         }
-        for side in SIDES
+        for side in sides
     }
     turn = 0
     for _ in range(repeats):
         for batch in (1, 32):
             for task in TASKS:
-                outputs = {side: [] for side in SIDES}
+                outputs = {side: [] for side in sides}
                 for items in rounds(len(inputs[task]), batch):
-                    order = SIDES if turn % 2 == 0 else SIDES[::-1]
+                    first = turn % len(sides)
+                    order = sides[first:] + sides[:first]
                     turn += 1
                     for side in order:
                         answer = workers[side].ask(
@@ -238,7 +288,7 @@ def measure(workers, inputs, repeats):
                         entry["seconds"].extend(answer["seconds"])
                         entry["examples"] += len(items)
                         outputs[side].extend(answer["outputs"])
-                for side in SIDES:
+                for side in sides:
                     entry = results[side][(task, batch)]
                     if entry["outputs"] is None:
                         entry["outputs"] = outputs[side]
@@ -246,30 +296,34 @@ def measure(workers, inputs, repeats):
 
 
 def summarise(results):
-    """Latency percentiles (ms), throughput and the ratios."""
+    """Latency percentiles (ms), throughput, and each side's over kbert's."""
     import numpy as np
 
     figures = {}
     for task in TASKS:
         row = {}
-        for side in SIDES:
+        for side in results:
             latency = np.array(results[side][(task, 1)]["seconds"]) * 1000
             batched = results[side][(task, 32)]
             row[side] = {
                 "p50_ms": float(np.percentile(latency, 50)),
                 "p99_ms": float(np.percentile(latency, 99)),
                 "requests": int(latency.size),
+                # nan when the inputs hold fewer than 32 examples.
                 "throughput_per_s": batched["examples"]
-                / sum(batched["seconds"]),
+                / sum(batched["seconds"])
+                if batched["seconds"]
+                else float("nan"),
                 "batches": len(batched["seconds"]),
             }
-        kbert, hf = row["kbert"], row["hf"]
-        row["ratios"] = {
-            "p50_kbert_over_hf": kbert["p50_ms"] / hf["p50_ms"],
-            "p99_kbert_over_hf": kbert["p99_ms"] / hf["p99_ms"],
-            "throughput_hf_over_kbert": hf["throughput_per_s"]
-            / kbert["throughput_per_s"],
-        }
+        kbert = row["kbert"]
+        for side in results:
+            row[side]["over_kbert"] = {
+                "p50": row[side]["p50_ms"] / kbert["p50_ms"],
+                "p99": row[side]["p99_ms"] / kbert["p99_ms"],
+                "throughput": row[side]["throughput_per_s"]
+                / kbert["throughput_per_s"],
+            }
         figures[task] = row
     return figures
 
@@ -316,34 +370,40 @@ def fraction(pairs):
 
 
 def agreement(results, windows):
-    """How often the two sides give the same answer (batch-1 requests),
-    and whether each side answers the same at batch 32 as at batch 1."""
+    """How often each side gives kbert's answer (batch-1 requests), and
+    whether each side answers the same at batch 32 as at batch 1."""
 
-    qa = {side: results[side][("qa", 1)]["outputs"] for side in SIDES}
-    pair = {side: results[side][("pair", 1)]["outputs"] for side in SIDES}
-    found = {
-        "qa_answer_identical": fraction(
-            (k["answer"], h["answer"]) for k, h in zip(qa["kbert"], qa["hf"])
-        ),
-        "qa_span_identical": fraction(
-            ((k["start"], k["end"]), (h["start"], h["end"]))
-            for k, h in zip(qa["kbert"], qa["hf"])
-        ),
-        "qa_answer_identical_one_window": fraction(
-            (k["answer"], h["answer"])
-            for k, h, count in zip(qa["kbert"], qa["hf"], windows)
-            if count == 1
-        ),
-        "qa_answer_identical_several_windows": fraction(
-            (k["answer"], h["answer"])
-            for k, h, count in zip(qa["kbert"], qa["hf"], windows)
-            if count > 1
-        ),
-        "pair_label_identical": fraction(
-            (k["label"], h["label"]) for k, h in zip(pair["kbert"], pair["hf"])
-        ),
-    }
-    for side in SIDES:
+    qa = {side: results[side][("qa", 1)]["outputs"] for side in results}
+    pair = {side: results[side][("pair", 1)]["outputs"] for side in results}
+    found = {}
+    for side in results:
+        if side == "kbert":
+            continue
+        answers = list(zip(qa["kbert"], qa[side], windows))
+        found |= {
+            f"{side}_qa_answer_identical": fraction(
+                (k["answer"], o["answer"]) for k, o, _ in answers
+            ),
+            f"{side}_qa_span_identical": fraction(
+                ((k["start"], k["end"]), (o["start"], o["end"]))
+                for k, o, _ in answers
+            ),
+            f"{side}_qa_answer_identical_one_window": fraction(
+                (k["answer"], o["answer"])
+                for k, o, count in answers
+                if count == 1
+            ),
+            f"{side}_qa_answer_identical_several_windows": fraction(
+                (k["answer"], o["answer"])
+                for k, o, count in answers
+                if count > 1
+            ),
+            f"{side}_pair_label_identical": fraction(
+                (k["label"], o["label"])
+                for k, o in zip(pair["kbert"], pair[side])
+            ),
+        }
+    for side in results:
         for task in TASKS:
             single = results[side][(task, 1)]["outputs"]
             batched = results[side][(task, 32)]["outputs"]
@@ -354,37 +414,43 @@ def agreement(results, windows):
 
 
 def disagreements(results, inputs, windows, limit=10):
-    """The first QA questions on which the two sides differ."""
+    """Per side, the first QA questions on which it differs from kbert."""
     kbert = results["kbert"][("qa", 1)]["outputs"]
-    hf = results["hf"][("qa", 1)]["outputs"]
-    return [
-        {"index": i, "question": inputs["qa"][i]["question"],
-         "windows": windows[i], "kbert": k, "hf": h}
-        for i, (k, h) in enumerate(zip(kbert, hf))
-        if k["answer"] != h["answer"]
-    ][:limit]
+    return {
+        side: [
+            {"index": i, "question": inputs["qa"][i]["question"],
+             "windows": windows[i], "kbert": k, side: o}
+            for i, (k, o) in enumerate(
+                zip(kbert, results[side][("qa", 1)]["outputs"])
+            )
+            if k["answer"] != o["answer"]
+        ][:limit]
+        for side in results
+        if side != "kbert"
+    }
 
 
 def print_table(figures, found, threads, load):
-    print(f"\nthreads: {threads} (TF intra/inter-op, torch intra/inter-op); "
-          f"load average before/after: {load['before']} / {load['after']}")
-    header = (f"{'task':5s} {'side':6s} {'p50 ms':>8s} {'p99 ms':>8s} "
-              f"{'ex/s @32':>9s}")
+    print(f"\nthreads: {threads} (TF intra/inter-op, torch intra/inter-op, "
+          f"ORT intra-op); load average before/after: {load['before']} / "
+          f"{load['after']}")
+    header = (f"{'task':5s} {'side':8s} {'p50 ms':>8s} {'p99 ms':>8s} "
+              f"{'ex/s @32':>9s} {'p50/kb':>7s} {'p99/kb':>7s} "
+              f"{'ex/s/kb':>7s}")
     print(header)
     print("-" * len(header))
     for task, row in figures.items():
-        for side in SIDES:
-            r = row[side]
-            print(f"{task:5s} {side:6s} {r['p50_ms']:8.1f} {r['p99_ms']:8.1f} "
-                  f"{r['throughput_per_s']:9.1f}")
-        ratios = row["ratios"]
-        print(f"{task:5s} {'ratio':6s} {ratios['p50_kbert_over_hf']:7.2f}x "
-              f"{ratios['p99_kbert_over_hf']:7.2f}x "
-              f"{ratios['throughput_hf_over_kbert']:8.2f}x   "
-              "(latency kbert/HF, throughput HF/kbert)")
+        for side, r in row.items():
+            ratio = r["over_kbert"]
+            print(f"{task:5s} {side:8s} {r['p50_ms']:8.1f} {r['p99_ms']:8.1f} "
+                  f"{r['throughput_per_s']:9.1f} {ratio['p50']:6.2f}x "
+                  f"{ratio['p99']:6.2f}x {ratio['throughput']:6.2f}x")
+    print("(p50/kb, p99/kb: latency over kbert's, below 1 is faster; "
+          "ex/s/kb: throughput over kbert's, above 1 is faster)")
     print()
+    width = max(len(name) for name in found)
     for name, value in found.items():
-        print(f"{name:34s} {value:6.1%}")
+        print(f"{name:{width}s} {value:6.1%}")
 
 
 def main():
@@ -399,15 +465,23 @@ def main():
     parser.add_argument("--pairs", type=int, default=256)
     parser.add_argument("--threads", type=int, default=os.cpu_count())
     parser.add_argument(
+        "--sides", nargs="+", choices=SIDES, default=list(SIDES),
+        help="the workers to run (default: all); kbert, the one the\n"
+             "others are measured against, always runs",
+    )
+    parser.add_argument(
         "--omp-wait-policy", default="PASSIVE", choices=("PASSIVE", "ACTIVE"),
-        help="OMP_WAIT_POLICY of both workers; PASSIVE (default) keeps\n"
+        help="OMP_WAIT_POLICY of the workers; PASSIVE (default) keeps\n"
              "torch's OpenMP threads from spinning on a shared machine,\n"
-             "which costs it several times its latency under load",
+             "which costs it several times its latency under load (and\n"
+             "turns off the spinning of ORT's own thread pool)",
     )
     parser.add_argument("--seed", type=int, default=0,
                         help="seed of the task heads")
-    parser.add_argument("--ref-python", default=str(REFERENCE_PYTHON),
-                        help="python with transformers and torch")
+    parser.add_argument(
+        "--ref-python", default=str(REFERENCE_PYTHON),
+        help="python with transformers, torch, onnxruntime and onnx",
+    )
     parser.add_argument("--workdir", default=None,
                         help="keep the models here (reused when present)")
     parser.add_argument("--json", default="serving_benchmark.json")
@@ -416,6 +490,7 @@ def main():
         if getattr(args, name) < 1:
             parser.error(f"--{name} must be positive, received "
                          f"{getattr(args, name)}")
+    sides = [side for side in SIDES if side == "kbert" or side in args.sides]
 
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -424,6 +499,8 @@ def main():
         if not (root / "hf_pair" / "config.json").exists():
             print(f"building the models in {root} ...", flush=True)
             build_models(args.model, root, args.seed)
+        if any(side.startswith("ort") for side in sides):
+            export_onnx(root, args.ref_python)
         inputs = read_inputs(args.questions, args.pairs)
         with open(root / "inputs.json", "w", encoding="utf-8") as file:
             json.dump(inputs, file)
@@ -437,9 +514,9 @@ def main():
                 args.threads,
                 args.omp_wait_policy,
             )
-            for side in SIDES
+            for side in sides
         }
-        versions = {side: workers[side].read() for side in SIDES}
+        versions = {side: workers[side].read() for side in sides}
         load = {"before": os.getloadavg()}
         started = time.perf_counter()
         results = measure(workers, inputs, args.repeats)
@@ -462,6 +539,7 @@ def main():
         "measure_seconds": elapsed,
         "threads": args.threads,
         "omp_wait_policy": args.omp_wait_policy,
+        "sides": sides,
         "cpus": os.cpu_count(),
         "repeats": args.repeats,
         "questions": len(inputs["qa"]),
