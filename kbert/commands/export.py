@@ -41,6 +41,12 @@ def add_arguments(parser):
     parser.add_argument("--top-k", type=int, default=5)
     parser.add_argument("--doc-stride", type=int, default=128)
     parser.add_argument("--max-query-length", type=int, default=64)
+    parser.add_argument(
+        "--xla",
+        action="store_true",
+        help="compile the model part with XLA (faster on CPU; stock TF "
+        "Serving then needs --xla_cpu_compilation_enabled)",
+    )
 
 
 def run(args):
@@ -70,6 +76,7 @@ def run(args):
             top_k=args.top_k,
             doc_stride=args.doc_stride,
             max_query_length=args.max_query_length,
+            xla=args.xla,
         )
     except (ValueError, FileNotFoundError, FileExistsError) as error:
         raise SystemExit(f"error: {error}") from None

@@ -67,6 +67,7 @@ def export_saved_model(
     max_query_length=64,
     n_best_size=20,
     max_answer_length=30,
+    xla=False,
 ):
     """Exports `model` with a text-in `serving_default` and `serve_ids`.
 
@@ -98,6 +99,8 @@ def export_saved_model(
         top_k: tokens per mask (fill-mask).
         doc_stride, max_query_length, n_best_size, max_answer_length: QA
             windows and decoding (BERT's SQuAD values by default).
+        xla: compile the model part with XLA (`kbert.export.xla`; stock TF
+            Serving then needs `--xla_cpu_compilation_enabled`).
 
     Returns:
         The serving kind (`fill_mask`, `sentence_pair`, ...).
@@ -105,6 +108,7 @@ def export_saved_model(
     import keras
     import tensorflow as tf
 
+    from kbert.export.xla import xla_model_fn
     from kbert.models import BertMultipleChoice, BertPretrainer
     from kbert.text import CoreBertTokenizer
 
@@ -137,6 +141,12 @@ def export_saved_model(
     endpoint_options = {}
     # Multiple choice takes [N, C, T] ids.
     ids_shape = [None] * (3 if isinstance(model, BertMultipleChoice) else 2)
+    if xla and backend != "tensorflow":
+        raise ValueError(
+            f"An XLA export is built on the tensorflow backend, not "
+            f"{backend!r}; export the `.keras` file with `python -m kbert "
+            "export --xla`."
+        )
     if backend == "jax":
         names = INPUT_NAMES
         if isinstance(model, BertPretrainer):
@@ -155,11 +165,23 @@ def export_saved_model(
         name: tf.TensorSpec(ids_shape, tf.int32, name=name)
         for name in INPUT_NAMES
     }
+
+    def add_model_endpoint(name, input_signature):
+        if not xla:
+            return archive.track_and_add_endpoint(
+                name, model, input_signature=input_signature, **endpoint_options
+            )
+        archive.track(model)
+        model_fn = xla_model_fn(
+            model, input_signature, backbone.max_sequence_length
+        )
+        archive.add_endpoint(name, model_fn)
+        return model_fn
+
     if isinstance(model, BertPretrainer):
-        model_fn = archive.track_and_add_endpoint(
+        model_fn = add_model_endpoint(
             "serve_features",
-            model,
-            input_signature=[
+            [
                 {
                     **ids_spec,
                     "mask_positions": tf.TensorSpec(
@@ -167,7 +189,6 @@ def export_saved_model(
                     ),
                 }
             ],
-            **endpoint_options,
         )
 
         @tf.function(input_signature=[ids_spec])
@@ -179,9 +200,7 @@ def export_saved_model(
 
         archive.add_endpoint("serve_ids", serve_ids)
     else:
-        model_fn = archive.track_and_add_endpoint(
-            "serve_ids", model, input_signature=[ids_spec], **endpoint_options
-        )
+        model_fn = add_model_endpoint("serve_ids", [ids_spec])
     archive.track(tokenizer)
     archive.add_endpoint(
         "serving_default",

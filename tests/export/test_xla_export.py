@@ -1,0 +1,152 @@
+"""`export --xla`: the model part compiled by XLA, on padded shapes.
+
+Each kind of model is exported twice, as a plain graph (which
+tests/export/test_text_signatures.py holds to the pipelines) and with
+`xla=True`; served without tensorflow-text, the XLA export gives the same
+answers, labels and tokens, and raw outputs within 1e-4 (the issue's bound
+for serving; XLA's fused kernels round differently).
+"""
+
+import numpy as np
+import pytest
+
+from tests.export.conftest import (
+    LONG_TEXT,
+    TEXTS,
+    VOCABULARY,
+    build_models,
+    serve,
+)
+from tests.export.test_text_signatures import FILL_TEXTS, QUESTIONS
+
+# 5 and 9 rows are padded to 8 and 16; the lengths to multiples of 16.
+TEXT_INPUTS = {
+    "fill_mask": {"text": FILL_TEXTS},
+    "sentence_pair": {"text_a": TEXTS[:5], "text_b": TEXTS[3:]},
+    "question_answering": {
+        "question": [q for q, _ in QUESTIONS],
+        "context": [c for _, c in QUESTIONS],
+    },
+    "token_classification": {"text": TEXTS[:5]},
+    "embedding": {"text": TEXTS + ["one more"]},
+    "multiple_choice": {
+        "context": ["Jane Austen wrote Emma.", "", LONG_TEXT],
+        "endings": [
+            ["She was born in 1775.", "The cat sat.", "Emma is a novel."],
+            ["", "a", "😀"],
+            ["one", "two", LONG_TEXT],
+        ],
+    },
+}
+IDS = {
+    "token_ids": [[2, 7592, 2088, 3, 0], [2, 7592, 3, 0, 0], [2, 3, 0, 0, 0]],
+    "segment_ids": [[0] * 5] * 3,
+    "padding_mask": [[1, 1, 1, 1, 0], [1, 1, 1, 0, 0], [1, 1, 0, 0, 0]],
+}
+
+
+@pytest.fixture(scope="module")
+def models():
+    return build_models()
+
+
+def signature(ids_rank, pretrainer=False):
+    import tensorflow as tf
+
+    specs = {
+        name: tf.TensorSpec([None] * ids_rank, tf.int32)
+        for name in ("token_ids", "segment_ids", "padding_mask")
+    }
+    if pretrainer:
+        specs["mask_positions"] = tf.TensorSpec([None, None], tf.int32)
+    return [specs]
+
+
+@pytest.mark.parametrize(
+    "name, ids_rank, expected",
+    [
+        ("question_answering", 2, {"start": 1, "end": 1}),
+        ("token_classification", 2, {"logits": 1}),
+        ("embedding", 2, {"sequence_output": 1}),
+        ("sentence_pair", 2, {}),
+        ("multiple_choice", 3, {}),
+        # Masked-LM logits follow the mask positions, not the tokens.
+        ("fill_mask", 2, {}),
+    ],
+)
+def test_the_outputs_cut_back_are_the_per_token_ones(
+    models, name, ids_rank, expected
+):
+    from kbert.export.xla import length_axes
+
+    given = signature(ids_rank, pretrainer=name == "fill_mask")
+    assert length_axes(models[name], given) == expected
+
+
+def test_rows_are_padded_to_few_counts():
+    import tensorflow as tf
+
+    from kbert.export.xla import padded_rows
+
+    expected = {0: 1, 1: 1, 2: 2, 3: 4, 4: 4, 5: 8, 8: 8, 9: 16, 16: 16,
+                17: 24, 64: 64, 65: 72}
+    got = {rows: int(padded_rows(tf.constant(rows))) for rows in expected}
+    assert got == expected
+
+
+@pytest.fixture(scope="module")
+def both_exports(models, tmp_path_factory):
+    """name -> (graph export, XLA export), from the same `.keras` file."""
+    if not VOCABULARY.is_file():
+        pytest.skip(f"the BERT vocabulary is not at {VOCABULARY}")
+    from kbert.export import export_saved_model
+    from kbert.saving import load_model
+
+    root = tmp_path_factory.mktemp("xla")
+    folders = {}
+    for name, model in models.items():
+        model.save(root / f"{name}.keras")
+        loaded = load_model(str(root / f"{name}.keras"))
+        folders[name] = (root / name / "graph" / "1", root / name / "xla" / "1")
+        export_saved_model(loaded, str(folders[name][0]))
+        export_saved_model(loaded, str(folders[name][1]), xla=True)
+    return folders
+
+
+def ids_for(name):
+    if name == "multiple_choice":  # [N, C, T]: each row's ids as 2 choices
+        return {key: [[row, row] for row in rows] for key, rows in IDS.items()}
+    return IDS
+
+
+def test_the_xla_export_answers_as_the_graph_export(both_exports, tmp_path):
+    asked = [
+        {"model": str(folder), "signature": signature, "inputs": inputs}
+        for name, folders in both_exports.items()
+        for signature, inputs in (
+            ("serving_default", TEXT_INPUTS[name]),
+            ("serve_ids", ids_for(name)),
+        )
+        for folder in folders
+    ]
+    answers = serve(asked, tmp_path)
+    for index in range(0, len(asked), 2):
+        where = asked[index]["model"], asked[index]["signature"]
+        graph, xla = answers[index], answers[index + 1]
+        assert sorted(xla) == sorted(graph), where
+        for key, expected in graph.items():
+            values = np.asarray(expected)
+            if values.dtype.kind in "OUiu":  # texts, labels, ids, offsets
+                assert xla[key] == expected, (where, key)
+            else:
+                np.testing.assert_allclose(
+                    xla[key], expected, atol=1e-4, rtol=1e-5, err_msg=str(where)
+                )
+
+
+def test_only_the_xla_export_asks_for_compilation(both_exports):
+    # The function attribute stock TF Serving refuses without
+    # --xla_cpu_compilation_enabled.
+    graph, xla = both_exports["question_answering"]
+    assert b"_XlaMustCompile" not in (graph / "saved_model.pb").read_bytes()
+    assert b"_XlaMustCompile" in (xla / "saved_model.pb").read_bytes()
