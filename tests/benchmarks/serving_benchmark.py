@@ -7,8 +7,9 @@ Run by hand (about 10 minutes on 2 cores with the four sides):
         [--model runs/minilm.keras] [--repeats 3] [--sides kbert hf ort]
 
 Builds a `BertQuestionAnswerer` and a `BertClassifier` (2 classes) over the
-backbone of `--model`, heads freshly initialised with a fixed seed, exports
-both with `export_saved_model` and writes the same weights as Hugging Face
+backbone of `--model`, heads freshly initialised with a fixed seed (or
+loads the trained ones of `--task-models QA PAIR`), exports both with
+`export_saved_model`, plainly and with `xla=True`, and writes the same weights as Hugging Face
 `BertForQuestionAnswering` / `BertForSequenceClassification` checkpoints,
 and (when an ONNX side runs) those as ONNX files, fp32 and int8
 (`serving_workers.py export-onnx`). Then one worker process a side
@@ -17,6 +18,11 @@ and (when an ONNX side runs) those as ONNX files, fp32 and int8
 - kbert: `tf.saved_model.load(...).signatures["serving_default"]`, in a
   process where `import tensorflow_text` fails (it is blocked through
   `sys.modules` before TensorFlow loads), text in, answers out;
+- kbert_xla: the same over the `export --xla` SavedModels (model part
+  compiled by XLA; stock TF Serving runs them with
+  `--xla_cpu_compilation_enabled`). XLA compiles once per padded shape, so
+  this worker answers every input once at both batch sizes before the
+  clock starts, as a server warmed up on its length buckets would;
 - hf: `transformers.pipeline("question-answering")` and
   `pipeline("text-classification")` on torch CPU;
 - ort: the HF fast tokenizer, an `onnxruntime.InferenceSession` (CPU,
@@ -135,25 +141,34 @@ def write_hf_task_checkpoint(backbone, heads, architecture, directory,
         json.dump(config, file, indent=2)
 
 
-def build_models(model_path, root, seed):
-    """Exports both SavedModels and writes both HF checkpoints under root."""
+def build_models(model_path, root, seed, task_models=None):
+    """Exports both SavedModels (plain and `xla=True`) and writes both HF
+    checkpoints under root: heads seeded over the backbone of `model_path`,
+    or the trained `(qa, pair)` models of `task_models`."""
     import keras
 
     from kbert.export import export_saved_model
     from kbert.models import BertClassifier, BertQuestionAnswerer
     from kbert.saving import backbone_of, load_model
 
-    backbone = backbone_of(load_model(model_path))
-    keras.utils.set_random_seed(seed)
-    answerer = BertQuestionAnswerer(backbone)
-    classifier = BertClassifier(backbone, 2, label_names=PAIR_LABELS)
-    export_saved_model(answerer, str(root / "qa" / "1"))
-    export_saved_model(classifier, str(root / "pair" / "1"))
+    if task_models:
+        answerer, classifier = (load_model(path) for path in task_models)
+    else:
+        backbone = backbone_of(load_model(model_path))
+        keras.utils.set_random_seed(seed)
+        answerer = BertQuestionAnswerer(backbone)
+        classifier = BertClassifier(backbone, 2, label_names=PAIR_LABELS)
+    for variant, xla in (("", False), ("_xla", True)):
+        export_saved_model(answerer, str(root / f"qa{variant}" / "1"), xla=xla)
+        export_saved_model(
+            classifier, str(root / f"pair{variant}" / "1"), xla=xla
+        )
+    labels = classifier.label_names or PAIR_LABELS
 
     # Keras kernels are (in, out); torch Linear weights are (out, in).
     span = answerer.span_dense
     write_hf_task_checkpoint(
-        backbone,
+        answerer.backbone,
         {
             "qa_outputs.weight": keras.ops.convert_to_numpy(span.kernel).T,
             "qa_outputs.bias": keras.ops.convert_to_numpy(span.bias),
@@ -163,7 +178,7 @@ def build_models(model_path, root, seed):
     )
     dense = classifier.classifier_dense
     write_hf_task_checkpoint(
-        backbone,
+        classifier.backbone,
         {
             "classifier.weight": keras.ops.convert_to_numpy(dense.kernel).T,
             "classifier.bias": keras.ops.convert_to_numpy(dense.bias),
@@ -171,9 +186,9 @@ def build_models(model_path, root, seed):
         "BertForSequenceClassification",
         root / "hf_pair",
         {
-            "num_labels": 2,
-            "id2label": dict(enumerate(PAIR_LABELS)),
-            "label2id": {name: i for i, name in enumerate(PAIR_LABELS)},
+            "num_labels": len(labels),
+            "id2label": dict(enumerate(labels)),
+            "label2id": {name: i for i, name in enumerate(labels)},
         },
     )
 
@@ -479,6 +494,12 @@ def main():
     parser.add_argument("--seed", type=int, default=0,
                         help="seed of the task heads")
     parser.add_argument(
+        "--task-models", nargs=2, metavar=("QA", "PAIR"),
+        help="trained QA and pair .keras models to serve instead of\n"
+             "seeded heads over --model, e.g. savedmodels/qa/model.keras\n"
+             "savedmodels/paraphrase/model.keras (the bundled ones)",
+    )
+    parser.add_argument(
         "--ref-python", default=str(REFERENCE_PYTHON),
         help="python with transformers, torch, onnxruntime and onnx",
     )
@@ -498,7 +519,7 @@ def main():
         root = Path(args.workdir or scratch).resolve()
         if not (root / "hf_pair" / "config.json").exists():
             print(f"building the models in {root} ...", flush=True)
-            build_models(args.model, root, args.seed)
+            build_models(args.model, root, args.seed, args.task_models)
         if any(side.startswith("ort") for side in sides):
             export_onnx(root, args.ref_python)
         inputs = read_inputs(args.questions, args.pairs)
@@ -509,7 +530,8 @@ def main():
         workers = {
             side: Worker(
                 side,
-                sys.executable if side == "kbert" else args.ref_python,
+                sys.executable if side.startswith("kbert") else
+                args.ref_python,
                 root,
                 args.threads,
                 args.omp_wait_policy,
