@@ -10,8 +10,9 @@ Builds a `BertQuestionAnswerer` and a `BertClassifier` (2 classes) over the
 backbone of `--model`, heads freshly initialised with a fixed seed (or
 loads the trained ones of `--task-models QA PAIR`), exports both with
 `export_saved_model`, plainly and with `xla=True`, and writes the same
-weights as Hugging Face `BertForQuestionAnswering` / `BertForSequenceClassification` checkpoints,
-and (when an ONNX side runs) those as ONNX files, fp32 and int8
+weights as Hugging Face `BertForQuestionAnswering` /
+`BertForSequenceClassification` checkpoints, and (when an ONNX side runs)
+those as ONNX files, fp32 and int8
 (`serving_workers.py export-onnx`). Then one worker process a side
 (`serving_workers.py`) answers the same requests:
 
