@@ -236,6 +236,15 @@ def test_finetune_squad_version_2_tunes_and_keeps_a_no_answer_threshold(
         "--max-eval-examples", "12", *windows, capsys=capsys,
     )  # fmt: skip
     assert again == scores
+    # Training the model further makes its threshold stale: a run that
+    # continues it tunes a new one.
+    capsys.readouterr()
+    argv[argv.index(tiny_model)] = model_path
+    argv[argv.index(str(output))] = str(tmp_path / "further")
+    assert main(argv) == 0
+    printed = capsys.readouterr().out
+    assert "Continuing the BertQuestionAnswerer" in printed
+    assert "No-answer threshold" in printed
 
 
 def test_finetune_ner_feature_based_keeps_the_backbone(tiny_model, tmp_path):

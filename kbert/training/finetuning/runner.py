@@ -126,6 +126,9 @@ def continued(loaded, fresh):
 
     if type(loaded) is not type(fresh) or head(loaded) != head(fresh):
         return fresh
+    if getattr(loaded, "no_answer_threshold", None) is not None:
+        # Tuned for the weights before this run: evaluation tunes anew.
+        loaded.no_answer_threshold = None
     print(
         f"Continuing the {type(loaded).__name__} in the model file, its "
         "head included.",
