@@ -236,6 +236,20 @@ def test_finetune_squad_version_2_tunes_and_keeps_a_no_answer_threshold(
         "--max-eval-examples", "12", *windows, capsys=capsys,
     )  # fmt: skip
     assert again == scores
+    # With a threshold that always abstains, version 2 answers nothing and
+    # version 1.1, which asks for a span every time, answers everything.
+    model.no_answer_threshold = -1e9
+    model.save(tmp_path / "abstains.keras")
+    for version, answered in (("2", False), ("1.1", True)):
+        written = tmp_path / f"predictions_{version}.json"
+        evaluate(
+            "squad", "--version", version, "--model",
+            str(tmp_path / "abstains.keras"), "--max-eval-examples", "12",
+            "--write-predictions", str(written), *windows, capsys=capsys,
+        )  # fmt: skip
+        predictions = json.loads(written.read_text())
+        assert len(predictions) == 12
+        assert {answer != "" for answer in predictions.values()} == {answered}
     # Training the model further makes its threshold stale: a run that
     # continues it tunes a new one.
     capsys.readouterr()

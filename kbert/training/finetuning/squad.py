@@ -330,12 +330,16 @@ class SquadTask(Task):
         }
 
     def _answer(self, model, tokenizer, examples):
-        """The QA pipeline's results on `examples`."""
+        """The QA pipeline's results on `examples` (abstaining only for
+        version 2)."""
         from kbert.pipelines import QuestionAnsweringPipeline
 
         settings = self.settings
         pipeline = QuestionAnsweringPipeline(
             model,
+            # SQuAD v1.1 asks for a span every time: a SQuAD 2.0 model
+            # scored on it answers without its no-answer threshold.
+            no_answer_threshold="model" if settings.version == "2" else None,
             sequence_length=settings.sequence_length,
             doc_stride=settings.doc_stride,
             max_query_length=settings.max_query_length,
