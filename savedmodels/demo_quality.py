@@ -3,10 +3,11 @@
     python savedmodels/demo_quality.py [--models-dir savedmodels]
         [--only qa paraphrase fill_mask] [--max-questions N]
 
-- qa: SQuAD v1.1 EM/F1 on the evaluation half (the last 24 dev articles,
-  4,874 questions), twice: with the Python pipeline over the Keras model
-  and with the text-in SavedModel (`serving/1`, exported first if
-  missing); the two must agree.
+- qa: SQuAD v1.1 dev EM/F1 (all 10,570 questions) and, when the model
+  carries a no-answer threshold, SQuAD 2.0 dev articles 17-34 (6,425
+  questions; exact/F1, HasAns and NoAns F1), each twice: with the Python
+  pipeline over the Keras model and with the text-in SavedModel
+  (`serving/1`, exported first if missing); the two must agree.
 - paraphrase: MRPC dev F1 and accuracy (408 pairs).
 - fill_mask: top-5 (and top-1) accuracy on the 100 cloze sentences of
   `savedmodels/cloze_sentences.tsv`.
@@ -26,13 +27,17 @@ DATA = REPO.parent / "shared" / "data"
 BATCH = 64
 
 
-def squad_eval_half(max_questions=None):
-    """The evaluation half of SQuAD dev: (parsed dataset slice, examples)."""
-    from kbert.data.squad import load_squad_json, squad_examples
-
-    dataset = load_squad_json(DATA / "squad_v1.1" / "dev-v1.1.json.gz")
-    examples = squad_examples(dataset, slice(24, None))[:max_questions]
-    return dataset["data"][24:], examples
+# (name, SQuAD file, articles, version): v1.1 dev whole; v2.0 dev articles
+# 17 on (0-16 train the demo model or tune its no-answer threshold).
+QA_SETS = (
+    ("squad_v1_dev", ("squad_v1.1", "dev-v1.1.json.gz"), slice(None), "1.1"),
+    (
+        "squad_v2_dev_17",
+        ("squad_v2.0", "dev-v2.0.reconstructed.json.gz"),
+        slice(17, None),
+        "2",
+    ),
+)
 
 
 def qa_predictions_keras(model, examples):
@@ -67,45 +72,59 @@ def qa_predictions_saved_model(path, examples):
 
 
 def evaluate_qa(folder, max_questions=None):
-    from kbert.evaluation import squad_scores
+    """SQuAD v1.1 dev (EM/F1) and, for a model with a no-answer threshold,
+    SQuAD 2.0 dev articles 17 on (exact/F1, HasAns, NoAns), each with the
+    Keras pipeline and with the SavedModel, and how often they agree."""
+    from kbert.data.squad import load_squad_json, squad_examples
+    from kbert.evaluation import squad_scores, squad_v2_scores
     from kbert.export import export_saved_model
     from kbert.saving import load_model
 
-    articles, examples = squad_eval_half(max_questions)
-    asked = {e.id for e in examples}
     model = load_model(str(folder / "model.keras"))
     serving = folder / "serving" / "1"
     if not (serving / "saved_model.pb").is_file():
         export_saved_model(model, str(serving))
-    figures = {}
-    for name, predict in (
-        ("keras", lambda: qa_predictions_keras(model, examples)),
-        ("saved_model", lambda: qa_predictions_saved_model(serving, examples)),
-    ):
-        started = time.time()
-        predictions = predict()
-        scores = squad_scores(articles, predictions, question_ids=asked)
-        figures[name] = {
-            "exact_match": round(scores["exact_match"], 2),
-            "f1": round(scores["f1"], 2),
-            "questions": scores["total"],
-            "seconds": round(time.time() - started, 1),
-        }
-        figures[name + "_predictions"] = predictions
-    same = sum(
-        figures["keras_predictions"][i] == figures["saved_model_predictions"][i]
-        for i in asked
-    )
-    return {
-        "squad_eval_half_exact_match": figures["keras"]["exact_match"],
-        "squad_eval_half_f1": figures["keras"]["f1"],
-        "squad_eval_half_questions": figures["keras"]["questions"],
-        "saved_model_exact_match": figures["saved_model"]["exact_match"],
-        "saved_model_f1": figures["saved_model"]["f1"],
-        "saved_model_same_answers": f"{same}/{len(asked)}",
-        "seconds_keras": figures["keras"]["seconds"],
-        "seconds_saved_model": figures["saved_model"]["seconds"],
-    }
+    figures = {"no_answer_threshold": model.no_answer_threshold}
+    for name, path, articles, version in QA_SETS:
+        if version == "2" and model.no_answer_threshold is None:
+            continue  # a v1.1 model never abstains
+        dataset = load_squad_json(DATA.joinpath(*path))
+        examples = squad_examples(dataset, articles)[:max_questions]
+        asked = {e.id for e in examples}
+        answers = {}
+        for side, predict in (
+            ("keras", lambda: qa_predictions_keras(model, examples)),
+            (
+                "saved_model",
+                lambda: qa_predictions_saved_model(serving, examples),
+            ),
+        ):
+            started = time.time()
+            answers[side] = predict()
+            if version == "2":
+                scores = squad_v2_scores(
+                    dataset["data"][articles],
+                    answers[side],
+                    question_ids=asked,
+                )
+                keys = ("exact", "f1", "HasAns_f1", "NoAns_f1")
+            else:
+                scores = squad_scores(
+                    dataset["data"][articles],
+                    answers[side],
+                    question_ids=asked,
+                )
+                keys = ("exact_match", "f1")
+            prefix = name if side == "keras" else f"{name}_saved_model"
+            for key in keys:
+                figures[f"{prefix}_{key}"] = round(scores[key], 2)
+            figures[f"{prefix}_seconds"] = round(time.time() - started, 1)
+        figures[f"{name}_questions"] = len(asked)
+        same = sum(
+            answers["keras"][i] == answers["saved_model"][i] for i in asked
+        )
+        figures[f"{name}_saved_model_same_answers"] = f"{same}/{len(asked)}"
+    return figures
 
 
 def evaluate_paraphrase(folder):
