@@ -82,6 +82,13 @@ def xla_model_fn(model, input_signature, max_length):
         ids = inputs["token_ids"]
         rows = tf.shape(ids)[0]
         length = tf.shape(ids)[-1]
+        # XLA clamps out-of-range gathers where TensorFlow fails: say so.
+        tf.debugging.assert_less_equal(
+            length,
+            max_length,
+            message=f"token_ids hold more tokens than the model's "
+            f"{max_length} positions",
+        )
         extra_rows = padded_rows(rows) - rows
         target = tf.minimum(_round_up(length, LENGTH_MULTIPLE), max_length)
         extra_tokens = tf.maximum(target - length, 0)

@@ -150,3 +150,16 @@ def test_only_the_xla_export_asks_for_compilation(both_exports):
     graph, xla = both_exports["question_answering"]
     assert b"_XlaMustCompile" not in (graph / "saved_model.pb").read_bytes()
     assert b"_XlaMustCompile" in (xla / "saved_model.pb").read_bytes()
+
+
+def test_too_many_tokens_are_refused(both_exports):
+    # XLA would clamp the position lookups and answer nonsense.
+    import tensorflow as tf
+
+    _, xla = both_exports["sentence_pair"]
+    serve_ids = tf.saved_model.load(str(xla)).signatures["serve_ids"]
+    too_long = tf.ones([1, 513], tf.int32)  # bert_tiny has 512 positions
+    with pytest.raises(tf.errors.InvalidArgumentError, match="512 positions"):
+        serve_ids(
+            token_ids=too_long, segment_ids=too_long * 0, padding_mask=too_long
+        )
