@@ -1,7 +1,8 @@
 """The model part of a SavedModel compiled by XLA (`export --xla`).
 
-XLA fuses the encoder's element-wise work into its matmuls and runs the
-model part of a request about a fifth faster on CPU (README, "Serving").
+XLA fuses the encoder's element-wise work (GELU, softmax, LayerNorm) and
+answers a batch-1 SQuAD request about 12% faster on CPU (README,
+"Benchmarks").
 It compiles once per input shape, so inputs are padded to a few shapes:
 rows to 1, 2, 4, 8 and then multiples of 8, tokens to a multiple of
 `LENGTH_MULTIPLE` (never past the position table). Padded rows and tokens
