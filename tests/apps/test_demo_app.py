@@ -167,6 +167,32 @@ def test_question_answering_says_when_the_model_abstains(
     assert not app.html  # no answer line, no highlight
 
 
+def test_the_bundled_qa_model_answers_or_says_there_is_no_answer(
+    monkeypatch,
+):
+    """The demo as shipped (savedmodels/qa, a SQuAD 2.0 model): it answers
+    what the demo's paragraph says and abstains on what it does not."""
+    from tests.conftest import REPO
+
+    monkeypatch.setenv("KBERT_MODELS_DIR", str(REPO / "savedmodels"))
+    paragraph = (
+        "Jane Austen was an English novelist known for her six major "
+        "novels. She was born in 1775 in Steventon, Hampshire, and died in "
+        "Winchester in 1817. Pride and Prejudice, her second novel, "
+        "appeared in 1813."
+    )
+    app = ask(None, paragraph, "Where did Jane Austen die?")
+    assert demo_functions.answer_html("Winchester") in [
+        element.value for element in app.html
+    ]
+    assert not app.info
+    app = ask(None, paragraph, "Who was Jane Austen's husband?")
+    assert [element.value for element in app.info] == [
+        "No answer in this context."
+    ]
+    assert not app.html
+
+
 def test_attention_heatmap_for_a_chosen_layer_and_head(models_dir, loaded):
     from kbert.pipelines import attention_maps
 
