@@ -29,13 +29,6 @@ PAGES = (
     "Attention",
     "About",
 )
-EXAMPLE_CONTEXT = (
-    "Jane Austen was an English novelist known for her six major novels. "
-    "She was born in 1775 in Steventon, Hampshire, and died in Winchester "
-    "in 1817. Pride and Prejudice, her second novel, appeared in 1813."
-)
-
-
 def keep_tensorflow_caches():
     """Stops Streamlit's `keras.backend.clear_session()` after each run.
 
@@ -149,7 +142,7 @@ def sentence_pair_page():
 
 def question_answering_page():
     st.header("Question answering")
-    context = st.text_area("Context", EXAMPLE_CONTEXT, height=160)
+    context = st.text_area("Context", demo.EXAMPLE_CONTEXT, height=160)
     question = st.text_input("Question", "Where was Jane Austen born?")
     if not st.button("Answer", key="qa_button"):
         return

@@ -20,6 +20,12 @@ MODEL_TITLES = {
     "qa": "Question answering (SQuAD)",
 }
 BUILD_COMMAND = "bash savedmodels/build.sh"
+# The QA page's paragraph (tests ask the bundled model about it).
+EXAMPLE_CONTEXT = (
+    "Jane Austen was an English novelist known for her six major novels. "
+    "She was born in 1775 in Steventon, Hampshire, and died in Winchester "
+    "in 1817. Pride and Prejudice, her second novel, appeared in 1813."
+)
 
 MASK = "[MASK]"
 # Each [MASK] gets its own chart; more would not fit one page.

@@ -175,12 +175,7 @@ def test_the_bundled_qa_model_answers_or_says_there_is_no_answer(
     from tests.conftest import REPO
 
     monkeypatch.setenv("KBERT_MODELS_DIR", str(REPO / "savedmodels"))
-    paragraph = (
-        "Jane Austen was an English novelist known for her six major "
-        "novels. She was born in 1775 in Steventon, Hampshire, and died in "
-        "Winchester in 1817. Pride and Prejudice, her second novel, "
-        "appeared in 1813."
-    )
+    paragraph = demo_functions.EXAMPLE_CONTEXT
     app = ask(None, paragraph, "Where did Jane Austen die?")
     assert demo_functions.answer_html("Winchester") in [
         element.value for element in app.html

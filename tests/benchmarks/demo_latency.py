@@ -23,12 +23,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent.parent))
 
 from tests.apps.conftest import build_demo_models  # noqa: E402
 
-CONTEXT = (
-    "Jane Austen was an English novelist known for her six major novels. "
-    "She was born in 1775 in Steventon, Hampshire, and died in Winchester "
-    "in 1817. Pride and Prejudice, her second novel, appeared in 1813."
-)
-
 
 def build(root):
     """Random minilm_l6 models in the demo's layout."""
@@ -68,8 +62,8 @@ def main():
         for name in demo.MODEL_NAMES
     }
     print(f"loading the three models: {time.perf_counter() - start:.2f} s")
-    long_context = (CONTEXT + " ") * (
-        demo.MAX_CONTEXT_CHARS // (len(CONTEXT) + 1)
+    long_context = (demo.EXAMPLE_CONTEXT + " ") * (
+        demo.MAX_CONTEXT_CHARS // (len(demo.EXAMPLE_CONTEXT) + 1)
     )
     calls = {
         "fill-mask": lambda: models["fill_mask"]["fill_mask"](
@@ -79,7 +73,7 @@ def main():
             models, "The cat sat on the mat.", "A cat was on the mat."
         ),
         "question answering": lambda: models["qa"]["qa"](
-            "Where was Jane Austen born?", CONTEXT
+            "Where was Jane Austen born?", demo.EXAMPLE_CONTEXT
         ),
         f"question answering, {len(long_context):,}-char context": (
             lambda: models["qa"]["qa"]("Where was she born?", long_context)
