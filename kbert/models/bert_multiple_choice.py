@@ -96,6 +96,33 @@ class BertMultipleChoice(BertTask):
 
     default_learning_rate = 2e-5
 
+    def start_from_next_sentence_head(self, nsp_head):
+        """Sets the choice score to `nsp_head`'s is-next log-odds.
+
+        A `BertPretrainer`'s next-sentence head scores `[CLS] A [SEP] B
+        [SEP]` with two logits (B follows A, B is random); their
+        difference is again one vector dotted with the pooled output plus
+        a bias, this head's form. Started so, a model on the pretrainer's
+        backbone ranks the choices by next-sentence prediction before it
+        is trained.
+
+        Args:
+            nsp_head: the `NextSentenceHead` trained with this model's
+                backbone.
+        """
+        kernel, bias = keras.tree.map_structure(
+            ops.convert_to_numpy, nsp_head.dense.weights
+        )
+        if kernel.shape[0] != self.choice_dense.kernel.shape[0]:
+            raise ValueError(
+                "The next-sentence head reads pooled outputs of size "
+                f"{kernel.shape[0]}; this model's are "
+                f"{self.choice_dense.kernel.shape[0]}."
+            )
+        self.choice_dense.set_weights(
+            [kernel[:, :1] - kernel[:, 1:], bias[:1] - bias[1:]]
+        )
+
     def default_loss(self):
         """Softmax cross-entropy over the choices."""
         return keras.losses.SparseCategoricalCrossentropy(from_logits=True)

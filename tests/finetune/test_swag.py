@@ -110,3 +110,24 @@ def test_finetune_swag_then_evaluate(tiny_model, tmp_path, capsys):  # noqa: F81
         main(["evaluate", "swag", "--model", str(output / "model.keras"),
               "--eval-file", str(unlabelled)])  # fmt: skip
     assert np.isfinite(metrics["train_losses"]).all()
+
+
+def test_finetune_swag_from_a_pretrainer_starts_from_its_nsp_head(
+    tiny_model, tmp_path, capsys  # noqa: F811
+):
+    from kbert.models import BertPretrainer
+    from kbert.saving import load_model
+
+    pretrainer = BertPretrainer(load_model(tiny_model))
+    pretrainer_path = tmp_path / "pretrainer.keras"
+    pretrainer.save(pretrainer_path)
+    output = tmp_path / "swag"
+    argv = ["finetune", "swag", "--train-file", str(swag_file(tmp_path))]
+    argv += ["--eval-file", str(swag_file(tmp_path)), "--output", str(output)]
+    argv += ["--sequence-length", "24", "--epochs", "1", "--verbose", "0"]
+    assert main([*argv, "--model", str(pretrainer_path)]) == 0
+    started = "The choice score starts as the model file's next-sentence head"
+    assert started in capsys.readouterr().out
+    # A backbone file has no such head: the score starts fresh.
+    assert main([*argv, "--model", tiny_model]) == 0
+    assert started not in capsys.readouterr().out

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from kbert.models import BertBackbone, BertMultipleChoice
+from kbert.models import BertBackbone, BertMultipleChoice, BertPretrainer
 from tests.model_checks import run_model_checks
 from tests.models.test_bert_backbone import TINY
 
@@ -74,6 +74,37 @@ def test_each_choice_is_scored_alone_and_the_loss_spans_the_choices():
     dataset = tf.data.Dataset.from_tensors((inputs, labels))
     result = model.evaluate(dataset, verbose=0, return_dict=True)
     np.testing.assert_allclose(result["loss"], expected, rtol=1e-5)
+
+
+@pytest.mark.multibackend
+def test_started_from_the_next_sentence_head_it_scores_is_next_log_odds():
+    inputs = choice_inputs()
+    backbone = BertBackbone(**TINY, dropout=0.0, attention_dropout=0.0)
+    pretrainer = BertPretrainer(backbone)
+    # A head whose two columns and biases differ, as a trained one's do.
+    rng = np.random.default_rng(0)
+    pretrainer.nsp_head.dense.set_weights(
+        [rng.normal(size=(TINY["hidden_dim"], 2)), np.array([0.3, -0.2])]
+    )
+    model = BertMultipleChoice(backbone, dropout=0.0)
+    model.start_from_next_sentence_head(pretrainer.nsp_head)
+
+    rows = {name: value.reshape(6, 5) for name, value in inputs.items()}
+    rows["mask_positions"] = np.ones((6, 1), "int32")
+    nsp = to_numpy(pretrainer(rows))["nsp"]
+    np.testing.assert_allclose(
+        to_numpy(model(inputs))["logits"],
+        (nsp[:, 0] - nsp[:, 1]).reshape(2, 3),
+        atol=1e-5,
+    )
+
+
+def test_a_next_sentence_head_of_another_size_is_named():
+    other = BertPretrainer(BertBackbone(**{**TINY, "hidden_dim": 6}))
+    model = BertMultipleChoice(BertBackbone(**TINY))
+    with pytest.raises(ValueError, match="pooled outputs of size 6; this "
+                                         "model's are 4"):  # fmt: skip
+        model.start_from_next_sentence_head(other.nsp_head)
 
 
 def test_bad_dropout_is_named():

@@ -239,6 +239,8 @@ def run_finetuning(settings):
     )
     data = task.training_data(tokenizer)
     model = continued(loaded, task.build_model(backbone))
+    if model is not loaded:
+        task.start_head(model, loaded)
     losses = fit(model, data, settings)
     metrics = {
         **task.result_fields(),

@@ -59,6 +59,20 @@ class SwagTask(Task):
 
         return BertMultipleChoice(backbone)
 
+    def start_head(self, model, loaded):
+        """From a `BertPretrainer`'s file, the choice score starts as its
+        next-sentence head's is-next log-odds: the continuation of a
+        context is what that head was trained to recognise."""
+        from kbert.models import BertPretrainer
+
+        if isinstance(loaded, BertPretrainer):
+            model.start_from_next_sentence_head(loaded.nsp_head)
+            print(
+                "The choice score starts as the model file's next-sentence "
+                "head (is-next log-odds).",
+                flush=True,
+            )
+
     def evaluate(self, model, tokenizer):
         settings = self.settings
         examples, features, labels = self._read(

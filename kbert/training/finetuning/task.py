@@ -51,6 +51,11 @@ class Task(abc.ABC):
     def build_model(self, backbone):
         """Returns a new task model (a fresh head) on `backbone`."""
 
+    def start_head(self, model, loaded):
+        """Starts the fresh head of `model` from a head of the model file
+        (`loaded`; None with a preset) where one fits. Most tasks have
+        none and keep the fresh head."""
+
     @abc.abstractmethod
     def evaluate(self, model, tokenizer):
         """Returns the metrics dict of `model` on the evaluation set."""
