@@ -131,3 +131,40 @@ def test_finetune_swag_from_a_pretrainer_starts_from_its_nsp_head(
     # A backbone file has no such head: the score starts fresh.
     assert main([*argv, "--model", tiny_model]) == 0
     assert started not in capsys.readouterr().out
+
+
+def test_evaluate_swag_on_a_pretrainer_ranks_by_next_sentence_prediction(
+    tiny_model, tmp_path, capsys  # noqa: F811
+):
+    from kbert.models import BertPretrainer
+    from kbert.saving import load_model
+    from kbert.text import BertTokenizer
+
+    backbone = load_model(tiny_model)
+    pretrainer = BertPretrainer(backbone)
+    rng = np.random.default_rng(1)
+    pretrainer.nsp_head.dense.set_weights([rng.normal(size=(16, 2)), np.zeros(2)])
+    path = tmp_path / "pretrainer.keras"
+    pretrainer.save(path)
+    words = "the a cat dog sat ran on under mat park red blue old new".split()
+    rows = [
+        f"v{i},{i},x,{words[i]} {words[i + 1]} sat.,It,gold,"
+        + ",".join(f"{words[(i + k) % 14]} {words[(3 * i + k) % 14]}."
+                   for k in range(4))  # fmt: skip
+        + f",{i % 4}\n"
+        for i in range(12)
+    ]
+    dev = swag_file(tmp_path, rows)
+    capsys.readouterr()
+    assert main(["evaluate", "swag", "--model", str(path), "--eval-file",
+                 str(dev), "--sequence-length", "24"]) == 0  # fmt: skip
+    metrics = json.loads(capsys.readouterr().out)
+
+    tokenizer = BertTokenizer(backbone.vocabulary)
+    features, labels = multiple_choice_features(read_swag(dev), tokenizer, 24)
+    flat = {name: value.reshape(-1, 24) for name, value in features.items()}
+    flat["mask_positions"] = np.ones((len(rows) * 4, 1), "int32")
+    nsp = np.asarray(pretrainer.predict(flat, verbose=0)["nsp"])
+    chosen = (nsp[:, 0] - nsp[:, 1]).reshape(-1, 4).argmax(-1)
+    assert metrics["accuracy"] == 100.0 * np.mean(chosen == labels)
+    assert metrics["eval_examples"] == len(rows)

@@ -41,7 +41,10 @@ class SwagTask(Task):
 
     name = "swag"
     finetune_help = "SWAG-format multiple choice (BertMultipleChoice)"
-    evaluate_help = "SWAG-format multiple-choice accuracy"
+    evaluate_help = (
+        "SWAG-format multiple-choice accuracy (of a BertPretrainer: by "
+        "next-sentence prediction)"
+    )
     settings_class = SwagSettings
     evaluation_settings_class = SwagEvaluationSettings
 
@@ -74,7 +77,14 @@ class SwagTask(Task):
             )
 
     def evaluate(self, model, tokenizer):
+        from kbert.models import BertPretrainer
+
         settings = self.settings
+        if isinstance(model, BertPretrainer):
+            # Untrained for the task: the choices ranked by next-sentence
+            # prediction (zero-shot).
+            pretrainer, model = model, self.build_model(model.backbone)
+            model.start_from_next_sentence_head(pretrainer.nsp_head)
         examples, features, labels = self._read(
             settings.eval_file, settings.max_eval_examples, tokenizer
         )
