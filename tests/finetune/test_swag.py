@@ -143,7 +143,8 @@ def test_evaluate_swag_on_a_pretrainer_ranks_by_next_sentence_prediction(
     backbone = load_model(tiny_model)
     pretrainer = BertPretrainer(backbone)
     rng = np.random.default_rng(1)
-    pretrainer.nsp_head.dense.set_weights([rng.normal(size=(16, 2)), np.zeros(2)])
+    kernel = rng.normal(size=(16, 2))
+    pretrainer.nsp_head.dense.set_weights([kernel, np.zeros(2)])
     path = tmp_path / "pretrainer.keras"
     pretrainer.save(path)
     words = "the a cat dog sat ran on under mat park red blue old new".split()
