@@ -169,3 +169,19 @@ def test_evaluate_swag_on_a_pretrainer_ranks_by_next_sentence_prediction(
     chosen = (nsp[:, 0] - nsp[:, 1]).reshape(-1, 4).argmax(-1)
     assert metrics["accuracy"] == 100.0 * np.mean(chosen == labels)
     assert metrics["eval_examples"] == len(rows)
+
+
+def test_evaluate_swag_names_a_model_of_another_task(tmp_path):
+    from kbert.models import BertBackbone, BertClassifier
+    from tests.models.test_bert_backbone import TINY
+
+    backbone = BertBackbone(**TINY)
+    backbone.set_vocabulary(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]",
+                             "she", "he", "walks", "in", "."])  # fmt: skip
+    path = tmp_path / "classifier.keras"
+    BertClassifier(backbone, num_classes=2).save(path)
+    with pytest.raises(SystemExit, match="needs a BertMultipleChoice or a "
+                                         "BertPretrainer; the model file "
+                                         "holds a BertClassifier"):  # fmt: skip
+        main(["evaluate", "swag", "--model", str(path), "--eval-file",
+              str(swag_file(tmp_path)), "--sequence-length", "12"])  # fmt: skip
