@@ -1,6 +1,7 @@
 """One post-LN transformer block, as in BERT."""
 
 import keras
+from keras import ops
 
 from kbert.layers.activations import get_activation
 from kbert.layers.bert_self_attention import BertSelfAttention
@@ -129,8 +130,12 @@ class BertEncoderBlock(keras.layers.Layer):
         attended = self.attention_dropout_layer(attended, training=training)
         x = self.attention_layer_norm(x + attended)
 
-        hidden = self.intermediate_dense(x)  # (B, T, intermediate_dim)
-        hidden = self.output_dense(hidden)  # (B, T, H)
+        # On `(rows, H)`: 2-D matmuls, which TensorFlow fuses with the bias
+        # add and the GELU (through `tensordot`, a 3-D input's matmul and
+        # bias add have a reshape between them and run one by one).
+        rows = ops.reshape(x, (-1, self.hidden_dim))
+        hidden = self.intermediate_dense(rows)  # (rows, intermediate_dim)
+        hidden = ops.reshape(self.output_dense(hidden), ops.shape(x))
         hidden = self.output_dropout_layer(hidden, training=training)
         x = self.output_layer_norm(x + hidden)
         if return_attention_scores:

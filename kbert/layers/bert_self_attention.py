@@ -74,7 +74,10 @@ class BertSelfAttention(keras.layers.Layer):
         self, x, padding_mask, training=None, return_attention_scores=False
     ):
         batch_size, sequence_length = ops.shape(x)[0], ops.shape(x)[1]
-        qkv = self.qkv_dense(x)  # (B, T, 3H)
+        # The denses run on `(B * T, H)` rows: a plain 2-D matmul, which
+        # TensorFlow fuses with its bias add (a 3-D input goes through
+        # `tensordot`, whose reshape sits between them).
+        qkv = self.qkv_dense(ops.reshape(x, (-1, self.hidden_dim)))
         qkv = ops.reshape(
             qkv,
             (batch_size, sequence_length, 3, self.num_heads, self.head_dim),
@@ -97,10 +100,12 @@ class BertSelfAttention(keras.layers.Layer):
 
         context = ops.einsum("bhqk,bhkd->bhqd", dropped, value)
         context = ops.reshape(
-            ops.transpose(context, (0, 2, 1, 3)),
+            ops.transpose(context, (0, 2, 1, 3)), (-1, self.hidden_dim)
+        )
+        output = ops.reshape(
+            self.output_dense(context),
             (batch_size, sequence_length, self.hidden_dim),
         )
-        output = self.output_dense(context)  # (B, T, H)
         if return_attention_scores:
             return output, probabilities
         return output

@@ -198,11 +198,12 @@ def test_the_last_block_feeds_forward_only_cls_and_the_masked_rows():
 
         dense.call = recording
     model(features)
-    # (B, T, H) in the first block, (B, 1 + P, H) in the last.
-    assert rows == [(0, (2, 5, 4)), (1, (2, 4, 4))]
+    # The dense sees (B * T, H) rows in the first block, (B * (1 + P), H)
+    # in the last.
+    assert rows == [(0, (2 * 5, 4)), (1, (2 * 4, 4))]
     rows.clear()
     model.backbone(tiny_inputs())  # a plain backbone call: every row
-    assert rows == [(0, (2, 5, 4)), (1, (2, 5, 4))]
+    assert rows == [(0, (2 * 5, 4)), (1, (2 * 5, 4))]
 
 
 def test_pretrainer_keras_file_loads_in_safe_mode(tmp_path):
