@@ -1,6 +1,7 @@
 """Every runner end to end through the command line, on a tiny model."""
 
 import json
+import re
 
 import keras
 import numpy as np
@@ -398,3 +399,33 @@ def test_finetune_squad_learns_span_selection_from_span_questions(
     assert metrics["train_questions"] == 16
     assert metrics["metrics"]["eval_questions"] == 12
     assert np.isfinite(metrics["train_losses"]).all()
+
+
+@pytest.mark.parametrize(
+    "argv, accepted, given",
+    [
+        (["glue", "--task", "mrpc"], "a BertClassifier",
+         "BertQuestionAnswerer"),
+        (["ner"], "a BertTokenClassifier or a BertFeatureTagger",
+         "BertClassifier"),
+        (["squad"], "a BertQuestionAnswerer", "BertClassifier"),
+        (["swag", "--eval-file", "any.csv"],
+         "a BertMultipleChoice or a BertPretrainer", "BertClassifier"),
+    ],
+)  # fmt: skip
+def test_evaluate_names_a_model_file_of_another_task(
+    tiny_model, tmp_path, argv, accepted, given
+):
+    import kbert.models
+
+    backbone = keras.saving.load_model(tiny_model, compile=False)
+    model_class = getattr(kbert.models, given)
+    arguments = {"num_classes": 2} if given == "BertClassifier" else {}
+    path = tmp_path / "other.keras"
+    model_class(backbone, **arguments).save(path)
+    message = (
+        f"evaluate {argv[0]} needs {accepted}; the model file holds a "
+        f"{given}."
+    )
+    with pytest.raises(SystemExit, match=re.escape(message)):
+        main(["evaluate", *argv, "--model", str(path)])

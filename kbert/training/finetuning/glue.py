@@ -92,6 +92,7 @@ class GlueTask(Task):
     evaluate_help = "a GLUE dev set"
     settings_class = GlueSettings
     evaluation_settings_class = GlueEvaluationSettings
+    evaluated_models = ("BertClassifier",)
 
     def training_data(self, tokenizer):
         examples, features, labels = self._read(

@@ -88,6 +88,7 @@ class NerTask(Task):
     evaluate_help = "a CoNLL-2003 file"
     settings_class = NerSettings
     evaluation_settings_class = NerEvaluationSettings
+    evaluated_models = ("BertTokenClassifier", "BertFeatureTagger")
 
     def training_data(self, tokenizer):
         sentences, (features, labels, weights, _) = self._read(

@@ -111,6 +111,20 @@ def load_task_model(path):
     )
 
 
+def check_evaluated_model(task, model):
+    """Refuses a model file of a class `task` does not evaluate (a
+    classifier given to `evaluate squad`), naming what it holds."""
+    import kbert.models
+
+    accepted = tuple(getattr(kbert.models, n) for n in task.evaluated_models)
+    if not isinstance(model, accepted):
+        raise ValueError(
+            f"evaluate {task.name} needs a "
+            f"{' or a '.join(task.evaluated_models)}; the model file holds "
+            f"a {type(model).__name__}."
+        )
+
+
 def continued(loaded, fresh):
     """The model to train: `loaded` (the `--model` file's) when it is a task
     model like `fresh` (the same class and head settings), so that a run
@@ -280,6 +294,7 @@ def run_evaluation(settings):
         # scored instead (`evaluate squad --predictions`).
         return task.score_predictions()
     model, tokenizer = load_task_model(settings.model)
+    check_evaluated_model(task, model)
     metrics = task.evaluate(model, tokenizer)
     task.write_outputs()
     return metrics

@@ -209,6 +209,7 @@ class SquadTask(Task):
     evaluate_help = "SQuAD v1.1 EM/F1"
     settings_class = SquadSettings
     evaluation_settings_class = SquadEvaluationSettings
+    evaluated_models = ("BertQuestionAnswerer",)
 
     predictions = None  # {question id: answer}, once evaluated
 

@@ -47,6 +47,7 @@ class SwagTask(Task):
     )
     settings_class = SwagSettings
     evaluation_settings_class = SwagEvaluationSettings
+    evaluated_models = ("BertMultipleChoice", "BertPretrainer")
 
     def training_data(self, tokenizer):
         settings = self.settings
@@ -77,7 +78,7 @@ class SwagTask(Task):
             )
 
     def evaluate(self, model, tokenizer):
-        from kbert.models import BertMultipleChoice, BertPretrainer
+        from kbert.models import BertPretrainer
 
         settings = self.settings
         if isinstance(model, BertPretrainer):
@@ -85,12 +86,6 @@ class SwagTask(Task):
             # prediction (zero-shot).
             pretrainer, model = model, self.build_model(model.backbone)
             model.start_from_next_sentence_head(pretrainer.nsp_head)
-        if not isinstance(model, BertMultipleChoice):
-            raise ValueError(
-                f"evaluate swag needs a BertMultipleChoice or a "
-                f"BertPretrainer; the model file holds a "
-                f"{type(model).__name__}."
-            )
         examples, features, labels = self._read(
             settings.eval_file, settings.max_eval_examples, tokenizer
         )

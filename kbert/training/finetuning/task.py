@@ -39,6 +39,9 @@ class Task(abc.ABC):
     # The task's `FineTuneSettings` and `EvaluationSettings` subclasses.
     settings_class = None
     evaluation_settings_class = None
+    # The classes (names in `kbert.models`) of the model files that
+    # `evaluate NAME` takes; the runner refuses any other, naming it.
+    evaluated_models = ()
 
     def __init__(self, settings):
         self.settings = settings
