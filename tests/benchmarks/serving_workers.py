@@ -362,6 +362,17 @@ def best_spans(windows, start_logits, end_logits, num_examples):
     return best
 
 
+def null_scores(windows, start_logits, end_logits, num_examples):
+    """Per example, the lowest `[CLS]` score (start + end logit at 0) of
+    its windows, as kbert's export takes it."""
+    nulls = [float("inf")] * num_examples
+    for row, window in enumerate(windows):
+        score = float(start_logits[row, 0] + end_logits[row, 0])
+        example = window["example"]
+        nulls[example] = min(nulls[example], score)
+    return nulls
+
+
 def ort_side(models, threads, quantized=False):
     """`{task: answer(examples)}` over ONNX Runtime sessions (CPU) and the
     HF fast tokenizer, decoding spans as kbert does."""
@@ -398,6 +409,9 @@ def ort_side(models, threads, quantized=False):
     pair_tokenizer = AutoTokenizer.from_pretrained(pair_dir)
     with open(os.path.join(pair_dir, "config.json"), encoding="utf-8") as file:
         id2label = json.load(file)["id2label"]
+    qa_config = os.path.join(models, "hf_qa", "config.json")
+    with open(qa_config, encoding="utf-8") as file:
+        threshold = json.load(file).get("kbert_no_answer_threshold")
 
     def answer_qa(examples):
         features, windows, offsets = qa_windows(qa_tokenizer, examples)
@@ -408,9 +422,16 @@ def ort_side(models, threads, quantized=False):
         start_logits = np.where(padding, PADDING_LOGIT, start_logits)
         end_logits = np.where(padding, PADDING_LOGIT, end_logits)
         spans = best_spans(windows, start_logits, end_logits, len(examples))
+        nulls = null_scores(windows, start_logits, end_logits, len(examples))
         outputs = []
-        for example, span, offset in zip(examples, spans, offsets):
-            if span is None:
+        for example, span, null, offset in zip(
+            examples, spans, nulls, offsets
+        ):
+            # kbert's SQuAD 2.0 rule: no answer when the [CLS] score beats
+            # the best span's by more than the threshold.
+            if span is None or (
+                threshold is not None and null - span[0] > threshold
+            ):
                 outputs.append({"answer": "", "start": -1, "end": -1})
                 continue
             start, end = offset[span[1]][0], offset[span[2]][1]
