@@ -225,12 +225,15 @@ def test_serve_ids_gives_the_model_outputs(exported, served, name):
         )
     outputs = model(inputs, training=False)
     assert sorted(answer) == sorted(outputs)
+    # Serving's bound: the graph runs each dense's matmul, bias add and
+    # GELU as one oneDNN kernel, whose rounding and erf differ from the
+    # eager ops' by up to about 4e-5 on these logits.
     for key, value in outputs.items():
         np.testing.assert_allclose(
             answer[key],
             keras.ops.convert_to_numpy(value),
-            atol=1e-5,
-            rtol=1e-5,
+            atol=1e-4,
+            rtol=1e-4,
         )
 
 
