@@ -119,18 +119,35 @@ def test_finetune_swag_from_a_pretrainer_starts_from_its_nsp_head(
     from kbert.saving import load_model
 
     pretrainer = BertPretrainer(load_model(tiny_model))
+    kernel = np.random.default_rng(2).normal(size=(16, 2)).astype("float32")
+    bias = np.array([0.3, -0.2], "float32")
+    pretrainer.nsp_head.dense.set_weights([kernel, bias])
     pretrainer_path = tmp_path / "pretrainer.keras"
     pretrainer.save(pretrainer_path)
     output = tmp_path / "swag"
     argv = ["finetune", "swag", "--train-file", str(swag_file(tmp_path))]
     argv += ["--eval-file", str(swag_file(tmp_path)), "--output", str(output)]
     argv += ["--sequence-length", "24", "--epochs", "1", "--verbose", "0"]
+    # A step too small to move the head: the saved head is where it started.
+    argv += ["--learning-rate", "1e-9"]
+
+    def choice_weights():
+        model = load_model(str(output / "model.keras"))
+        return [np.asarray(w) for w in model.choice_dense.get_weights()]
+
     assert main([*argv, "--model", str(pretrainer_path)]) == 0
     started = "The choice score starts as the model file's next-sentence head"
     assert started in capsys.readouterr().out
+    choice_kernel, choice_bias = choice_weights()
+    np.testing.assert_allclose(
+        choice_kernel, kernel[:, :1] - kernel[:, 1:], atol=1e-6
+    )
+    np.testing.assert_allclose(choice_bias, [0.5], atol=1e-6)
     # A backbone file has no such head: the score starts fresh.
     assert main([*argv, "--model", tiny_model]) == 0
     assert started not in capsys.readouterr().out
+    choice_kernel, _ = choice_weights()
+    assert np.abs(choice_kernel - (kernel[:, :1] - kernel[:, 1:])).max() > 0.1
 
 
 def test_evaluate_swag_on_a_pretrainer_ranks_by_next_sentence_prediction(
