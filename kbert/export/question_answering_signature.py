@@ -20,11 +20,8 @@ def _windows(
     tokenizer, question, context, sequence_length, doc_stride, max_query_length
 ):
     """Window features, as `kbert.data.squad_features` builds them."""
-    query = tf.cast(
-        tokenizer.tokenize(question)["token_ids"][:, :max_query_length],
-        tf.int32,
-    )
-    doc = tokenizer.tokenize(context)
+    query, doc = in_graph.tokenize_both(tokenizer, question, context)
+    query = tf.cast(query["token_ids"][:, :max_query_length], tf.int32)
     doc_ids = tf.cast(doc["token_ids"], tf.int32)
     query_length = query.row_lengths()
     doc_length = doc_ids.row_lengths()

@@ -28,11 +28,15 @@ def sentence_pair_signature(
     names = None if label_names is None else tf.constant(list(label_names))
 
     def classify(first, second=None):
+        if second is None:
+            ids_a, ids_b = tokenizer.tokenize(first)["token_ids"], None
+        else:
+            tokens_a, tokens_b = in_graph.tokenize_both(
+                tokenizer, first, second
+            )
+            ids_a, ids_b = tokens_a["token_ids"], tokens_b["token_ids"]
         features = in_graph.pack(
-            tokenizer,
-            tokenizer.tokenize(first)["token_ids"],
-            None if second is None else tokenizer.tokenize(second)["token_ids"],
-            sequence_length=sequence_length,
+            tokenizer, ids_a, ids_b, sequence_length=sequence_length
         )
         if output == "nsp":
             features["mask_positions"] = tf.zeros_like(

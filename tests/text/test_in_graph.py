@@ -57,3 +57,24 @@ def test_unbatched_dataset_map(vocab_paths, kind):
     expected = hf_ids(vocab_paths, True, TEXTS)
     assert [r["token_ids"].numpy().tolist() for r in results] == expected
     assert results[0]["start_offsets"].numpy().tolist() == [0, 5, 7, 12]
+
+
+def test_tokenize_both_in_a_graph_equals_two_calls(vocab_paths):
+    """The serving signatures tokenize question and context (or a pair's
+    two texts) in one call and split the rows: every output must be what
+    two calls give, offsets and word ids included."""
+    from kbert.export.in_graph import tokenize_both
+
+    tokenizer = tokenizer_for("core", True, vocab_paths)
+    first = tf.constant(TEXTS[:3])
+    second = tf.constant(TEXTS[1:] + ["x" * 300])
+    spec = tf.TensorSpec([None], tf.string)
+    both = tf.function(
+        lambda a, b: tokenize_both(tokenizer, a, b),
+        input_signature=[spec, spec],
+    )(first, second)
+    for got, texts in zip(both, (first, second)):
+        expected = tokenizer.tokenize(texts)
+        assert set(got) == set(expected)
+        for name in expected:
+            assert got[name].to_list() == expected[name].to_list(), name
