@@ -122,6 +122,7 @@ def test_finetune_swag_from_a_pretrainer_starts_from_its_nsp_head(
     kernel = np.random.default_rng(2).normal(size=(16, 2)).astype("float32")
     bias = np.array([0.3, -0.2], "float32")
     pretrainer.nsp_head.dense.set_weights([kernel, bias])
+    is_next_log_odds = kernel[:, :1] - kernel[:, 1:]
     pretrainer_path = tmp_path / "pretrainer.keras"
     pretrainer.save(pretrainer_path)
     output = tmp_path / "swag"
@@ -139,15 +140,13 @@ def test_finetune_swag_from_a_pretrainer_starts_from_its_nsp_head(
     started = "The choice score starts as the model file's next-sentence head"
     assert started in capsys.readouterr().out
     choice_kernel, choice_bias = choice_weights()
-    np.testing.assert_allclose(
-        choice_kernel, kernel[:, :1] - kernel[:, 1:], atol=1e-6
-    )
+    np.testing.assert_allclose(choice_kernel, is_next_log_odds, atol=1e-6)
     np.testing.assert_allclose(choice_bias, [0.5], atol=1e-6)
     # A backbone file has no such head: the score starts fresh.
     assert main([*argv, "--model", tiny_model]) == 0
     assert started not in capsys.readouterr().out
     choice_kernel, _ = choice_weights()
-    assert np.abs(choice_kernel - (kernel[:, :1] - kernel[:, 1:])).max() > 0.1
+    assert np.abs(choice_kernel - is_next_log_odds).max() > 0.1
 
 
 def test_evaluate_swag_on_a_pretrainer_ranks_by_next_sentence_prediction(
@@ -187,18 +186,3 @@ def test_evaluate_swag_on_a_pretrainer_ranks_by_next_sentence_prediction(
     assert metrics["accuracy"] == 100.0 * np.mean(chosen == labels)
     assert metrics["eval_examples"] == len(rows)
 
-
-def test_evaluate_swag_names_a_model_of_another_task(tmp_path):
-    from kbert.models import BertBackbone, BertClassifier
-    from tests.models.test_bert_backbone import TINY
-
-    backbone = BertBackbone(**TINY)
-    backbone.set_vocabulary(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]",
-                             "she", "he", "walks", "in", "."])  # fmt: skip
-    path = tmp_path / "classifier.keras"
-    BertClassifier(backbone, num_classes=2).save(path)
-    with pytest.raises(SystemExit, match="needs a BertMultipleChoice or a "
-                                         "BertPretrainer; the model file "
-                                         "holds a BertClassifier"):  # fmt: skip
-        main(["evaluate", "swag", "--model", str(path), "--eval-file",
-              str(swag_file(tmp_path)), "--sequence-length", "12"])  # fmt: skip
